@@ -1,0 +1,34 @@
+/*
+ * vigil - event.h
+ *
+ * Compatibility header for programs written against libevent 1.x.  It makes
+ * the whole classic interface visible at once, together with the system
+ * headers such programs tended to rely on implicitly.  New code should
+ * include just the <event2/...> headers it needs instead.
+ */
+#ifndef VIGIL_EVENT_H_
+#define VIGIL_EVENT_H_
+#ifndef EVENT1_EVENT_H_INCLUDED_
+#define EVENT1_EVENT_H_INCLUDED_
+#endif
+
+#include <event2/event-config.h>
+#ifdef EVENT__HAVE_SYS_TYPES_H
+#include <sys/types.h>
+#endif
+#ifdef EVENT__HAVE_SYS_TIME_H
+#include <sys/time.h>
+#endif
+#ifdef EVENT__HAVE_STDINT_H
+#include <stdint.h>
+#endif
+#include <stdarg.h>
+
+#include <evutil.h>
+
+#include <event2/event_struct.h>
+#include <event2/event.h>
+#include <event2/event_compat.h>
+/* buffer.h, buffer_compat.h, bufferevent*.h, tag.h and tag_compat.h join here once they exist. */
+
+#endif /* VIGIL_EVENT_H_ */

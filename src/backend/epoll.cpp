@@ -1,0 +1,129 @@
+// epoll(7): O(1) readiness, edge triggering, EPOLLRDHUP for EV_CLOSED, and a timerfd
+// for microsecond timeouts when the base asks for precise timers.
+#include "backend/backend.hpp"
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace vigil {
+namespace {
+
+constexpr int kInitialEvents = 32;
+constexpr int kMaxEvents = 4096;
+
+uint32_t to_epoll(short want) {
+    uint32_t e = 0;
+    if (want & EV_READ) e |= EPOLLIN;
+    if (want & EV_WRITE) e |= EPOLLOUT;
+    if (want & EV_CLOSED) e |= EPOLLRDHUP;
+    if (want & EV_ET) e |= EPOLLET;
+    return e;
+}
+
+class EpollBackend final : public Backend {
+public:
+    EpollBackend(int epfd, int timerfd) : epfd_(epfd), timerfd_(timerfd), events_(kInitialEvents) {}
+    ~EpollBackend() override {
+        close(epfd_);
+        if (timerfd_ >= 0) close(timerfd_);
+    }
+
+    int update(int fd, short had, short want) override {
+        epoll_event ev{};
+        ev.data.fd = fd;
+        if (!want) {
+            // The fd may already be closed, which removed it from the set for us.
+            if (epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev) == 0 || errno == ENOENT || errno == EBADF ||
+                errno == EPERM)
+                return 0;
+            log_errno("epoll_ctl(DEL, %d)", fd);
+            return -1;
+        }
+        ev.events = to_epoll(want);
+        int op = had ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+        if (epoll_ctl(epfd_, op, fd, &ev) == 0) return 0;
+        // Our record and the kernel's can disagree when an fd was closed and its number
+        // reused, or dup'ed: fall back to the other operation once.
+        if (op == EPOLL_CTL_MOD && errno == ENOENT) {
+            if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+        } else if (op == EPOLL_CTL_ADD && errno == EEXIST) {
+            if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
+        }
+        log_errno("epoll_ctl(%s, %d)", op == EPOLL_CTL_MOD ? "MOD" : "ADD", fd);
+        return -1;
+    }
+
+    int dispatch(event_base& base, Micros timeout_us) override {
+        int ms = timeout_ms(timeout_us);
+        if (timerfd_ >= 0 && timeout_us != 0) {
+            // epoll_wait counts whole milliseconds; the timerfd wakes us on the microsecond.
+            itimerspec its{};
+            if (timeout_us > 0) {
+                its.it_value.tv_sec = time_t(timeout_us / 1000000);
+                its.it_value.tv_nsec = long(timeout_us % 1000000) * 1000;
+            }
+            if (timeout_us > 0 || timer_armed_) {
+                if (timerfd_settime(timerfd_, 0, &its, nullptr) < 0) log_errno("timerfd_settime");
+                timer_armed_ = timeout_us > 0;
+            }
+            ms = -1;
+        }
+        int n = epoll_wait(epfd_, events_.data(), int(events_.size()), ms);
+        if (n < 0) {
+            if (errno == EINTR) return 0;
+            log_errno("epoll_wait");
+            return -1;
+        }
+        for (int i = 0; i < n; ++i) {
+            uint32_t e = events_[size_t(i)].events;
+            int fd = events_[size_t(i)].data.fd;
+            if (fd == timerfd_) continue;
+            short what = 0;
+            if (e & (EPOLLHUP | EPOLLERR)) {
+                what = EV_READ | EV_WRITE;
+            } else {
+                if (e & EPOLLIN) what |= EV_READ;
+                if (e & EPOLLOUT) what |= EV_WRITE;
+                if (e & EPOLLRDHUP) what |= EV_CLOSED;
+            }
+            if (what) base.io_ready(fd, short(what | EV_ET));
+        }
+        if (n == int(events_.size()) && n < kMaxEvents) events_.resize(events_.size() * 2);
+        return 0;
+    }
+
+private:
+    int epfd_;
+    int timerfd_;
+    bool timer_armed_ = false;
+    Vec<epoll_event> events_;
+};
+
+}  // namespace
+
+Backend* create_epoll(int base_flags) {
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) {
+        if (errno != ENOSYS) log_errno("epoll_create1");
+        return nullptr;
+    }
+    int tfd = -1;
+    if (base_flags & EVENT_BASE_FLAG_PRECISE_TIMER) {
+        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (tfd >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.fd = tfd;
+            if (epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+                close(tfd);
+                tfd = -1;
+            }
+        }
+    }
+    return mm_new<EpollBackend>(epfd, tfd);
+}
+
+}  // namespace vigil

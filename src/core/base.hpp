@@ -1,0 +1,234 @@
+// struct event_base and the pieces it is made of. The C API (event.h) sees the base as
+// an opaque pointer; everything here is internal.
+#pragma once
+
+#include "core/runtime.hpp"
+#include "core/timer_heap.hpp"
+
+#include <climits>
+#include <csignal>
+
+// Short names for struct event's nested members (the public layout is libevent's).
+#define ev_flags ev_evcallback.evcb_flags
+#define ev_pri ev_evcallback.evcb_pri
+#define ev_closure ev_evcallback.evcb_closure
+#define ev_callback ev_evcallback.evcb_cb_union.evcb_callback
+#define ev_arg ev_evcallback.evcb_arg
+#define ev_io_next ev_.ev_io.ev_io_next
+#define ev_io_timeout ev_.ev_io.ev_timeout
+#define ev_signal_next ev_.ev_signal.ev_signal_next
+#define ev_ncalls ev_.ev_signal.ev_ncalls
+#define ev_pncalls ev_.ev_signal.ev_pncalls
+
+namespace vigil {
+
+class Backend;
+
+// What an event's callback slot holds (event_callback::evcb_closure).
+enum Closure : uint8_t {
+    kClosureEvent = 0,          // one-shot I/O or timer event
+    kClosureSignal = 1,         // signal event: the callback runs ev_ncalls times
+    kClosurePersist = 2,        // EV_PERSIST event: its timeout is rescheduled before the callback
+    kClosureCbSelf = 3,         // bare event_callback (deferred work)
+    kClosureCbFinalize = 4,     // bare event_callback being finalized
+    kClosureEventFinalize = 5,  // event_finalize()
+    kClosureEventFinalizeFree = 6,  // event_free_finalize()
+};
+
+// Private evcb_flags bit above libevent's EVLIST_* range: the event was (re)assigned
+// since it was last added, so its fd may now name a different file than the kernel knows.
+constexpr short kFlagFresh = 0x1000;
+
+constexpr short kIoEvents = EV_READ | EV_WRITE | EV_CLOSED;
+
+// Everything the base knows about one file descriptor.
+struct FdSlot {
+    event* head = nullptr;  // events on this fd, linked through ev_.ev_io.ev_io_next
+    uint32_t nread = 0, nwrite = 0, nclose = 0, net = 0;  // how many added events want each
+    uint8_t kernel = 0;    // interest the backend has registered (EV_READ|EV_WRITE|EV_CLOSED|EV_ET)
+    bool queued = false;   // listed in event_base::changed_fds
+    bool force = false;    // re-register even if the interest looks unchanged
+
+    short wanted() const {
+        short w = 0;
+        if (nread) w |= EV_READ;
+        if (nwrite) w |= EV_WRITE;
+        if (nclose) w |= EV_CLOSED;
+        if (w && net) w |= EV_ET;
+        return w;
+    }
+};
+
+// An intrusive FIFO of callbacks, linked through evcb_active_next like libevent's TAILQ.
+struct CallbackQueue {
+    event_callback* first = nullptr;
+    event_callback** last = &first;
+
+    CallbackQueue() = default;
+    CallbackQueue(const CallbackQueue&) = delete;  // `last` may point into the object
+    CallbackQueue& operator=(const CallbackQueue&) = delete;
+
+    bool empty() const { return first == nullptr; }
+    void push_back(event_callback* cb) {
+        cb->evcb_active_next.tqe_next = nullptr;
+        cb->evcb_active_next.tqe_prev = last;
+        *last = cb;
+        last = &cb->evcb_active_next.tqe_next;
+    }
+    void remove(event_callback* cb) {
+        event_callback* next = cb->evcb_active_next.tqe_next;
+        if (next)
+            next->evcb_active_next.tqe_prev = cb->evcb_active_next.tqe_prev;
+        else
+            last = cb->evcb_active_next.tqe_prev;
+        *cb->evcb_active_next.tqe_prev = next;
+    }
+};
+
+// Events sharing one timeout duration, kept in deadline order so only the head needs a
+// heap entry (event_base_init_common_timeout).
+struct CommonTimeout {
+    event_list events;  // linked through ev_timeout_pos.ev_next_with_common_timeout
+    timeval duration;   // encoded: tv_usec carries kCommonMagic and the list's index
+    event timer;        // internal event for the earliest deadline
+    event_base* base;
+};
+constexpr int kMaxCommonTimeouts = 256;
+constexpr suseconds_t kUsecMask = 0x000fffff;
+constexpr suseconds_t kCommonIndexMask = 0x0ff00000;
+constexpr int kCommonIndexShift = 20;
+constexpr suseconds_t kCommonMagicMask = 0x70000000;
+constexpr suseconds_t kCommonMagic = 0x60000000;
+
+struct OnceEvent {
+    event ev;
+    event_callback_fn cb;
+    void* arg;
+    OnceEvent* next;
+    OnceEvent** prev;
+};
+
+// Self-pipe signal delivery for one base.
+struct SignalState {
+    int pipe[2] = {-1, -1};   // the handler writes signal numbers to [1]; the base reads [0]
+    event reader;             // internal EV_READ|EV_PERSIST on pipe[0]
+    bool reader_added = false;
+    int nadded = 0;           // signals with at least one event
+    struct sigaction* saved[NSIG] = {};  // handlers to restore when a signal's last event goes
+};
+
+}  // namespace vigil
+
+struct event_config {
+    vigil::Vec<char*> avoided;  // method names, owned
+    int require_features = 0;
+    int flags = 0;
+    int n_cpus_hint = 0;
+    timeval max_dispatch_interval{-1, 0};
+    int max_dispatch_callbacks = INT_MAX;
+    int limit_callbacks_after_prio = 1;
+
+    ~event_config() {
+        for (char* s : avoided) vigil::mm_free(s);
+    }
+};
+
+struct event_base {
+    vigil::Backend* backend = nullptr;
+    const char* method_name = "";
+    int flags = 0;  // EVENT_BASE_FLAG_* in effect
+
+    // I/O
+    vigil::Vec<vigil::FdSlot> fds;
+    vigil::Vec<int> changed_fds;  // slots whose interest changed since the last reconcile
+
+    // signals
+    event* sig_heads[NSIG] = {};
+    vigil::SignalState sig;
+
+    // timers
+    vigil::TimerHeap timers;
+    vigil::Vec<vigil::CommonTimeout*> common_timeouts;
+
+    // active callbacks, one FIFO per priority (0 runs first)
+    vigil::CallbackQueue* active = nullptr;
+    int nactive = 0;
+    vigil::CallbackQueue active_later;
+
+    // counters behind event_base_get_num_events / get_max_events
+    int event_count = 0, event_count_max = 0;
+    int event_count_active = 0, event_count_active_max = 0;
+    int virtual_event_count = 0, virtual_event_count_max = 0;
+
+    // loop control
+    bool running_loop = false;
+    bool got_term = false, got_break = false, got_continue = false;
+    int running_priority = -1;
+    event_callback* current_callback = nullptr;
+
+    // time: cached monotonic now while callbacks run, and wall - monotonic
+    vigil::Micros time_cache = 0;
+    vigil::Micros clock_diff = 0;
+    vigil::Micros clock_synced_at = INT64_MIN;
+
+    // dispatch limits (event_config_set_max_dispatch_interval)
+    vigil::Micros max_dispatch_time = -1;
+    int max_dispatch_callbacks = INT_MAX;
+    int limit_callbacks_after_prio = 1;
+
+    vigil::OnceEvent* once_events = nullptr;
+
+    // ---- implemented in src/core/*.cpp
+    vigil::Micros now();  // cached time inside the loop, fresh otherwise
+    void update_time_cache();
+    void clear_time_cache() { time_cache = 0; }
+    vigil::Micros wall_from_mono(vigil::Micros mono);
+
+    int add_event(event* ev, const timeval* tv, bool tv_is_absolute);
+    int del_event(event* ev, bool even_if_finalizing = false);
+    void activate(event* ev, short res, short ncalls);
+    bool activate_callback(event_callback* cb);
+    void remove_active(event_callback* cb);
+    void remove_active_later(event_callback* cb);
+    void insert_active_later(event_callback* cb);
+    bool has_events() const { return virtual_event_count > 0 || event_count > 0; }
+    int n_active_callbacks() const { return event_count_active; }
+
+    // fd and signal maps
+    int io_add(event* ev);
+    void io_del(event* ev);
+    void io_ready(int fd, short what);
+    int reconcile_changes();
+    int signal_add(event* ev);
+    void signal_del(event* ev);
+    void signal_ready(int sig, int ncalls);
+    int signal_reinit();
+    void signal_free();
+
+    // timeouts
+    void timeout_insert(event* ev);
+    void timeout_remove(event* ev);
+    void timeout_process();
+    vigil::CommonTimeout* common_timeout_of(const timeval* tv) const;
+    void common_timeout_schedule(vigil::CommonTimeout* ct);
+
+    int priority_init(int n);
+    int loop(int flags);
+    int process_active();
+    int process_queue(vigil::CallbackQueue& q, int max_to_process, vigil::Micros endtime);
+    void run_persist_timeout(event* ev);
+    void cancel_all_callbacks(bool run_finalizers);
+    ~event_base();
+};
+
+namespace vigil {
+inline event* as_event(event_callback* cb) { return reinterpret_cast<event*>(cb); }
+inline event_callback* as_callback(event* ev) { return &ev->ev_evcallback; }
+// True when the tv passed to event_add names one of base's common timeouts.
+inline bool is_common_timeout_tv(const timeval* tv) {
+    return (tv->tv_usec & kCommonMagicMask) == kCommonMagic;
+}
+event_base* new_base(const event_config* cfg);
+void free_base(event_base* base, bool run_finalizers);
+bool base_is_live(const event_base* base);
+}  // namespace vigil

@@ -1,0 +1,201 @@
+// event_set_mem_functions, the log and fatal callbacks, debug logging and debug mode.
+#include "core/base.hpp"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+namespace {
+
+void* (*g_malloc_fn)(size_t) = nullptr;
+void* (*g_realloc_fn)(void*, size_t) = nullptr;
+void (*g_free_fn)(void*) = nullptr;
+event_log_cb g_log_cb = nullptr;
+event_fatal_cb g_fatal_cb = nullptr;
+
+void emit(int severity, const char* msg) {
+    if (g_log_cb) {
+        g_log_cb(severity, msg);
+        return;
+    }
+    const char* tag = "???";
+    switch (severity) {
+        case EVENT_LOG_DEBUG: tag = "debug"; break;
+        case EVENT_LOG_MSG: tag = "msg"; break;
+        case EVENT_LOG_WARN: tag = "warn"; break;
+        case EVENT_LOG_ERR: tag = "err"; break;
+    }
+    fprintf(stderr, "[%s] %s\n", tag, msg);
+}
+
+// Debug mode's registry: every assigned event, and whether it is added.
+struct DebugRegistry {
+    std::mutex lock;
+    std::unordered_map<const event*, bool> events;
+};
+DebugRegistry& registry() {
+    static DebugRegistry* r = new DebugRegistry;  // never destroyed: events may outlive exit handlers
+    return *r;
+}
+
+}  // namespace
+
+extern "C" {
+VIGIL_EXPORT ev_uint32_t event_debug_logging_mask_ = 0;
+VIGIL_EXPORT int event_debug_mode_on_ = 0;
+}
+
+namespace vigil {
+
+bool g_any_base_or_event_created = false;
+
+void* mm_malloc(size_t n) {
+    if (n == 0) return nullptr;
+    return g_malloc_fn ? g_malloc_fn(n) : malloc(n);
+}
+void* mm_calloc(size_t count, size_t size) {
+    if (count == 0 || size == 0) return nullptr;
+    if (size > SIZE_MAX / count) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    if (!g_malloc_fn) return calloc(count, size);
+    void* p = g_malloc_fn(count * size);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+void* mm_realloc(void* p, size_t n) { return g_realloc_fn ? g_realloc_fn(p, n) : realloc(p, n); }
+void mm_free(void* p) {
+    if (g_free_fn)
+        g_free_fn(p);
+    else
+        free(p);
+}
+char* mm_strdup(const char* s) {
+    size_t n = strlen(s) + 1;
+    char* d = static_cast<char*>(mm_malloc(n));
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+void log_message(int severity, const char* fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    emit(severity, buf);
+}
+
+void log_errno(const char* fmt, ...) {
+    int err = errno;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && size_t(n) < sizeof buf) snprintf(buf + n, sizeof buf - size_t(n), ": %s", strerror(err));
+    emit(EVENT_LOG_WARN, buf);
+}
+
+void fatal(const char* fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    emit(EVENT_LOG_ERR, buf);
+    // libevent's code for internal assertion failures; a fatal callback that returns is
+    // not allowed to let the program continue.
+    constexpr int kAbortCode = int(0xdeaddead);
+    if (g_fatal_cb) {
+        g_fatal_cb(kAbortCode);
+        exit(kAbortCode);
+    }
+    abort();
+}
+
+void debug_note_setup(const event* ev) {
+    g_any_base_or_event_created = true;
+    if (!event_debug_mode_on_) return;
+    auto& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    r.events[ev] = false;
+}
+
+void debug_note_teardown(const event* ev) {
+    if (!event_debug_mode_on_) return;
+    auto& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    r.events.erase(ev);
+}
+
+static void debug_set_added(const event* ev, bool added) {
+    if (!event_debug_mode_on_) return;
+    auto& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    auto it = r.events.find(ev);
+    if (it == r.events.end())
+        fatal("%s on an event that was never assigned or is already freed: %p (events 0x%x, fd %d)",
+              added ? "event_add" : "event_del", static_cast<const void*>(ev), unsigned(ev->ev_events) & 0xffff,
+              ev->ev_fd);
+    it->second = added;
+}
+void debug_note_add(const event* ev) { debug_set_added(ev, true); }
+void debug_note_del(const event* ev) { debug_set_added(ev, false); }
+
+void debug_assert_is_setup(const event* ev, const char* func) {
+    if (!event_debug_mode_on_) return;
+    auto& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    if (!r.events.count(ev))
+        fatal("%s called on an event that was never assigned or is already freed: %p (events 0x%x, fd %d)",
+              func, static_cast<const void*>(ev), unsigned(ev->ev_events) & 0xffff, ev->ev_fd);
+}
+
+void debug_assert_not_added(const event* ev, const char* func) {
+    if (!event_debug_mode_on_) return;
+    auto& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    auto it = r.events.find(ev);
+    if (it != r.events.end() && it->second)
+        fatal("%s called on an event that is already added: %p (events 0x%x, fd %d); delete it first",
+              func, static_cast<const void*>(ev), unsigned(ev->ev_events) & 0xffff, ev->ev_fd);
+}
+
+}  // namespace vigil
+
+using namespace vigil;
+
+extern "C" {
+
+VIGIL_EXPORT void event_set_mem_functions(void* (*malloc_fn)(size_t), void* (*realloc_fn)(void*, size_t),
+                                          void (*free_fn)(void*)) {
+    g_malloc_fn = malloc_fn;
+    g_realloc_fn = realloc_fn;
+    g_free_fn = free_fn;
+}
+
+VIGIL_EXPORT void event_set_log_callback(event_log_cb cb) { g_log_cb = cb; }
+VIGIL_EXPORT void event_set_fatal_callback(event_fatal_cb cb) { g_fatal_cb = cb; }
+VIGIL_EXPORT void event_enable_debug_logging(ev_uint32_t which) { event_debug_logging_mask_ = which; }
+
+VIGIL_EXPORT void event_enable_debug_mode(void) {
+    if (event_debug_mode_on_) fatal("event_enable_debug_mode was called twice");
+    if (g_any_base_or_event_created)
+        fatal("event_enable_debug_mode must be called before any event or event_base is created");
+    event_debug_mode_on_ = 1;
+}
+
+VIGIL_EXPORT void event_debug_unassign(struct event* ev) {
+    if (!ev) return;
+    debug_assert_not_added(ev, "event_debug_unassign");
+    debug_note_teardown(ev);
+    ev->ev_flags &= ~EVLIST_INIT;
+}
+
+}  // extern "C"
