@@ -25,7 +25,7 @@ uint32_t to_epoll(short want) {
 
 class EpollBackend final : public Backend {
 public:
-    EpollBackend(int epfd, int timerfd) : epfd_(epfd), timerfd_(timerfd), events_(kInitialEvents) {}
+    EpollBackend(int epfd, int timerfd) : epfd_(epfd), timerfd_(timerfd), nevents_(kInitialEvents), events_(kInitialEvents) {}
     ~EpollBackend() override {
         close(epfd_);
         if (timerfd_ >= 0) close(timerfd_);
@@ -57,8 +57,8 @@ public:
     }
 
     int dispatch(event_base& base, Micros timeout_us) override {
-        int ms = timeout_ms(timeout_us);
-        if (timerfd_ >= 0 && timeout_us != 0) {
+        int ms = timeout_us == 0 ? 0 : timeout_ms(timeout_us);
+        if (VIGIL_UNLIKELY(timerfd_ >= 0) && timeout_us != 0) {
             // epoll_wait counts whole milliseconds; the timerfd wakes us on the microsecond.
             itimerspec its{};
             if (timeout_us > 0) {
@@ -71,7 +71,7 @@ public:
             }
             ms = -1;
         }
-        int n = epoll_wait(epfd_, events_.data(), int(events_.size()), ms);
+        int n = epoll_wait(epfd_, events_.data(), nevents_, ms);
         if (n < 0) {
             if (errno == EINTR) return 0;
             log_errno("epoll_wait");
@@ -81,17 +81,18 @@ public:
             uint32_t e = events_[size_t(i)].events;
             int fd = events_[size_t(i)].data.fd;
             if (fd == timerfd_) continue;
-            short what = 0;
-            if (e & (EPOLLHUP | EPOLLERR)) {
-                what = EV_READ | EV_WRITE;
-            } else {
-                if (e & EPOLLIN) what |= EV_READ;
-                if (e & EPOLLOUT) what |= EV_WRITE;
-                if (e & EPOLLRDHUP) what |= EV_CLOSED;
-            }
+            // EPOLLIN -> EV_READ, EPOLLOUT -> EV_WRITE, EPOLLRDHUP -> EV_CLOSED; an error or
+            // hang-up wakes readers and writers alike.
+            static_assert(EPOLLIN == 0x1 && EPOLLOUT == 0x4 && EPOLLRDHUP == 0x2000);
+            short what = short(((e & EPOLLIN) << 1) | (e & EPOLLOUT) | ((e & EPOLLRDHUP) >> 6));
+            if (e & (EPOLLHUP | EPOLLERR)) what = EV_READ | EV_WRITE;
             if (what) base.io_ready(fd, short(what | EV_ET));
         }
-        if (n == int(events_.size()) && n < kMaxEvents) events_.resize(events_.size() * 2);
+        if (VIGIL_UNLIKELY(n == nevents_) && n < kMaxEvents) {
+            // A full batch: more may be waiting, so take more next time.
+            nevents_ *= 2;
+            events_.resize(size_t(nevents_));
+        }
         return 0;
     }
 
@@ -99,6 +100,7 @@ private:
     int epfd_;
     int timerfd_;
     bool timer_armed_ = false;
+    int nevents_;
     Vec<epoll_event> events_;
 };
 

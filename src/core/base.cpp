@@ -209,17 +209,6 @@ event_base::~event_base() {
     mm_free(active);
 }
 
-Micros event_base::now() {
-    if (time_cache) return time_cache;
-    return mono_now();
-}
-
-void event_base::update_time_cache() {
-    time_cache = 0;
-    if (flags & EVENT_BASE_FLAG_NO_CACHE_TIME) return;
-    time_cache = mono_now();
-}
-
 // Wall-clock time for a monotonic instant; the offset is re-measured every 5 seconds
 // so a stepped wall clock shows up in cached times soon.
 Micros event_base::wall_from_mono(Micros mono) {
@@ -325,6 +314,7 @@ VIGIL_EXPORT int event_base_get_num_events(struct event_base* base, unsigned int
 
 VIGIL_EXPORT int event_base_get_max_events(struct event_base* base, unsigned int type, int clear) {
     if (!base) return -1;
+    base->note_count_peaks();
     int r = 0;
     if (type & EVENT_BASE_COUNT_ACTIVE) {
         r += base->event_count_active_max;
@@ -344,15 +334,18 @@ VIGIL_EXPORT int event_base_get_max_events(struct event_base* base, unsigned int
 VIGIL_EXPORT int event_base_gettimeofday_cached(struct event_base* base, struct timeval* tv) {
     if (!tv) return -1;
     if (!base) base = event_global_current_base_;
-    if (!base || !base->time_cache) return gettimeofday(tv, nullptr);
-    *tv = us_to_tv(base->wall_from_mono(base->time_cache));
+    if (!base || !base->running_loop || (base->flags & EVENT_BASE_FLAG_NO_CACHE_TIME)) return gettimeofday(tv, nullptr);
+    *tv = us_to_tv(base->wall_from_mono(base->now()));
     return 0;
 }
 
 VIGIL_EXPORT int event_base_update_cache_time(struct event_base* base) {
     if (!base) base = event_global_current_base_;
     if (!base) return -1;
-    if (base->running_loop) base->update_time_cache();
+    if (base->running_loop) {
+        base->clear_time_cache();
+        base->now();
+    }
     return 0;
 }
 

@@ -75,6 +75,14 @@ struct CallbackQueue {
         *last = cb;
         last = &cb->evcb_active_next.tqe_next;
     }
+    void pop_front(event_callback* cb) {
+        event_callback* next = cb->evcb_active_next.tqe_next;
+        first = next;
+        if (next)
+            next->evcb_active_next.tqe_prev = &first;
+        else
+            last = &first;
+    }
     void remove(event_callback* cb) {
         event_callback* next = cb->evcb_active_next.tqe_next;
         if (next)
@@ -134,6 +142,8 @@ struct event_config {
 };
 
 struct event_base {
+    event_base() : interrupt_flags(0) {}
+
     vigil::Backend* backend = nullptr;
     const char* method_name = "";
     int flags = 0;  // EVENT_BASE_FLAG_* in effect
@@ -162,7 +172,15 @@ struct event_base {
 
     // loop control
     bool running_loop = false;
-    bool got_term = false, got_break = false, got_continue = false;
+    bool got_term = false;
+    // got_break and got_continue are checked after every callback: one load covers both.
+    union {
+        struct {
+            bool got_break;
+            bool got_continue;
+        };
+        uint16_t interrupt_flags;
+    };
     int running_priority = -1;
     event_callback* current_callback = nullptr;
 
@@ -179,16 +197,27 @@ struct event_base {
     vigil::OnceEvent* once_events = nullptr;
 
     // ---- implemented in src/core/*.cpp
-    vigil::Micros now();  // cached time inside the loop, fresh otherwise
-    void update_time_cache();
+    // The loop's notion of now: read from the clock at most once per iteration (unless
+    // EVENT_BASE_FLAG_NO_CACHE_TIME), and only if something asks.
+    vigil::Micros now() {
+        if (time_cache) return time_cache;
+        vigil::Micros t = vigil::mono_now();
+        if (running_loop && !(flags & EVENT_BASE_FLAG_NO_CACHE_TIME)) time_cache = t;
+        return t;
+    }
     void clear_time_cache() { time_cache = 0; }
     vigil::Micros wall_from_mono(vigil::Micros mono);
 
     int add_event(event* ev, const timeval* tv, bool tv_is_absolute);
     int del_event(event* ev, bool even_if_finalizing = false);
-    void activate(event* ev, short res, short ncalls);
-    bool activate_callback(event_callback* cb);
-    void remove_active(event_callback* cb);
+    // Makes ev active with result res. kFromCallback = false for the loop's own wake-ups
+    // (backend readiness, expired timers), which happen while no callback runs.
+    template <bool kFromCallback = true>
+    inline void activate(event* ev, short res, short ncalls);
+    inline void note_count_peaks();
+    void activate_slow(event* ev, short res, short ncalls);
+    inline bool activate_callback(event_callback* cb);
+    inline void remove_active(event_callback* cb);
     void remove_active_later(event_callback* cb);
     void insert_active_later(event_callback* cb);
     bool has_events() const { return virtual_event_count > 0 || event_count > 0; }
@@ -197,7 +226,7 @@ struct event_base {
     // fd and signal maps
     int io_add(event* ev);
     void io_del(event* ev);
-    void io_ready(int fd, short what);
+    inline void io_ready(int fd, short what);
     int reconcile_changes();
     int signal_add(event* ev);
     void signal_del(event* ev);
@@ -214,9 +243,10 @@ struct event_base {
 
     int priority_init(int n);
     int loop(int flags);
-    int process_active();
-    int process_queue(vigil::CallbackQueue& q, int max_to_process, vigil::Micros endtime);
+    __attribute__((always_inline)) inline int process_active();
+    int process_queue(vigil::CallbackQueue& q, bool limited, int max_to_process, vigil::Micros endtime);
     void run_persist_timeout(event* ev);
+    void run_callback(event_callback* cb, uint8_t closure);
     void cancel_all_callbacks(bool run_finalizers);
     ~event_base();
 };
@@ -232,3 +262,57 @@ event_base* new_base(const event_config* cfg);
 void free_base(event_base* base, bool run_finalizers);
 bool base_is_live(const event_base* base);
 }  // namespace vigil
+
+// ---- the hot path, inline so backends and the loop pay no call for it
+
+inline bool event_base::activate_callback(event_callback* cb) {
+    short f = cb->evcb_flags;
+    if (f & EVLIST_ACTIVE) return false;
+    if (VIGIL_UNLIKELY(f & EVLIST_ACTIVE_LATER)) remove_active_later(cb);
+    cb->evcb_flags = short(cb->evcb_flags | EVLIST_ACTIVE);
+    event_count += !(cb->evcb_flags & EVLIST_INTERNAL);
+    ++event_count_active;
+    active[cb->evcb_pri].push_back(cb);
+    return true;
+}
+
+// The peaks reported by event_base_get_max_events. Activations from the backend skip
+// this; the loop calls it after each dispatch, when those counts are highest.
+inline void event_base::note_count_peaks() {
+    if (event_count > event_count_max) event_count_max = event_count;
+    if (event_count_active > event_count_active_max) event_count_active_max = event_count_active;
+}
+
+template <bool kFromCallback>
+inline void event_base::activate(event* ev, short res, short ncalls) {
+    constexpr short kSlow = EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING | EVLIST_INTERNAL;
+    if (VIGIL_UNLIKELY((ev->ev_flags & kSlow) || (ev->ev_events & EV_SIGNAL))) {
+        activate_slow(ev, res, ncalls);
+        return;
+    }
+    // An idle, user-visible, non-signal event: the only kind the backend wakes in bulk.
+    ev->ev_res = res;
+    // While callbacks run, a more urgent activation makes the loop look again.
+    if (kFromCallback && VIGIL_UNLIKELY(int(ev->ev_pri) < running_priority)) got_continue = true;
+    ev->ev_flags = short(ev->ev_flags | EVLIST_ACTIVE);
+    ++event_count;
+    ++event_count_active;
+    active[ev->ev_pri].push_back(vigil::as_callback(ev));
+}
+
+inline void event_base::remove_active(event_callback* cb) {
+    cb->evcb_flags = short(cb->evcb_flags & ~EVLIST_ACTIVE);
+    if (!(cb->evcb_flags & EVLIST_INTERNAL)) --event_count;
+    --event_count_active;
+    active[cb->evcb_pri].remove(cb);
+}
+
+// fd is always inside the map: backends only report fds that io_add registered.
+inline void event_base::io_ready(int fd, short what) {
+    for (event* ev = fds[size_t(fd)].head; ev;) {
+        event* next = ev->ev_io_next.le_next;
+        short res = short(what & ev->ev_events);
+        if (res & vigil::kIoEvents) activate<false>(ev, res, 1);
+        ev = next;
+    }
+}

@@ -103,6 +103,14 @@ bool check_event(const event* ev, const char* func) {
 
 // ---- the state machine shared by the API and the loop
 
+// A signal callback repeating for several deliveries counts down a variable on the
+// loop's stack (ev_pncalls): zero it, and forget it so nothing writes there later.
+static void stop_signal_repeats(event* ev) {
+    *ev->ev_pncalls = 0;
+    ev->ev_pncalls = nullptr;
+    ev->ev_ncalls = 0;
+}
+
 int event_base::add_event(event* ev, const timeval* tv, bool tv_is_absolute) {
     if (VIGIL_UNLIKELY(ev->ev_flags & EVLIST_FINALIZING)) return -1;
     if (tv && !tv_is_absolute && VIGIL_UNLIKELY(bad_timeout(tv))) {
@@ -135,7 +143,7 @@ int event_base::add_event(event* ev, const timeval* tv, bool tv_is_absolute) {
         if (ev->ev_flags & EVLIST_TIMEOUT) timeout_remove(ev);
         // A pending timeout activation is superseded by the new timeout.
         if ((ev->ev_flags & EVLIST_ACTIVE) && (ev->ev_res & EV_TIMEOUT)) {
-            if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls) *ev->ev_pncalls = 0;
+            if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls) stop_signal_repeats(ev);
             remove_active(as_callback(ev));
         }
         if (tv_is_absolute) {
@@ -157,7 +165,7 @@ int event_base::add_event(event* ev, const timeval* tv, bool tv_is_absolute) {
 int event_base::del_event(event* ev, bool even_if_finalizing) {
     if (!even_if_finalizing && (ev->ev_flags & EVLIST_FINALIZING)) return 0;
     // Stop a signal callback that is being repeated for several deliveries.
-    if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls) *ev->ev_pncalls = 0;
+    if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls) stop_signal_repeats(ev);
     short f = ev->ev_flags;
     if (f & EVLIST_TIMEOUT) timeout_remove(ev);
     if (f & EVLIST_ACTIVE)
@@ -176,9 +184,10 @@ int event_base::del_event(event* ev, bool even_if_finalizing) {
     return 0;
 }
 
-void event_base::activate(event* ev, short res, short ncalls) {
+// Activation of an event that is already active, finalizing, or a signal.
+void event_base::activate_slow(event* ev, short res, short ncalls) {
     short f = ev->ev_flags;
-    if (VIGIL_UNLIKELY(f & EVLIST_FINALIZING)) return;
+    if (f & EVLIST_FINALIZING) return;
     if (f & EVLIST_ACTIVE) {
         ev->ev_res |= res;
         return;
@@ -187,33 +196,13 @@ void event_base::activate(event* ev, short res, short ncalls) {
         ev->ev_res |= res;
     else
         ev->ev_res = res;
-    if (ev->ev_pri < running_priority) got_continue = true;
+    if (int(ev->ev_pri) < running_priority) got_continue = true;
     if (ev->ev_events & EV_SIGNAL) {
         ev->ev_ncalls = ncalls;
         ev->ev_pncalls = nullptr;
     }
     activate_callback(as_callback(ev));
-}
-
-bool event_base::activate_callback(event_callback* cb) {
-    short f = cb->evcb_flags;
-    if (f & EVLIST_ACTIVE) return false;
-    if (f & EVLIST_ACTIVE_LATER) remove_active_later(cb);
-    cb->evcb_flags |= EVLIST_ACTIVE;
-    if (!(cb->evcb_flags & EVLIST_INTERNAL)) {
-        ++event_count;
-        if (event_count > event_count_max) event_count_max = event_count;
-    }
-    if (++event_count_active > event_count_active_max) event_count_active_max = event_count_active;
-    active[cb->evcb_pri].push_back(cb);
-    return true;
-}
-
-void event_base::remove_active(event_callback* cb) {
-    cb->evcb_flags &= ~EVLIST_ACTIVE;
-    if (!(cb->evcb_flags & EVLIST_INTERNAL)) --event_count;
-    --event_count_active;
-    active[cb->evcb_pri].remove(cb);
+    note_count_peaks();
 }
 
 void event_base::insert_active_later(event_callback* cb) {
@@ -291,6 +280,7 @@ VIGIL_EXPORT int event_remove_timer(struct event* ev) {
 VIGIL_EXPORT void event_active(struct event* ev, int res, short ncalls) {
     if (!check_event(ev, "event_active")) return;
     ev->ev_base->activate(ev, short(res), ncalls);
+    ev->ev_base->note_count_peaks();
 }
 
 VIGIL_EXPORT int event_pending(const struct event* ev, short events, struct timeval* tv) {

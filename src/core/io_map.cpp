@@ -15,6 +15,9 @@ int event_base::io_add(event* ev) {
         size_t n = fds.size() ? fds.size() : 32;
         while (n <= size_t(fd)) n *= 2;
         fds.resize(n);
+        // The first event of each list points back at its slot, which has just moved.
+        for (FdSlot& slot : fds)
+            if (slot.head) slot.head->ev_io_next.le_prev = &slot.head;
     }
     FdSlot& s = fds[size_t(fd)];
     short before = s.wanted();
@@ -65,14 +68,6 @@ void event_base::io_del(event* ev) {
     }
     if (ev->ev_io_next.le_next) ev->ev_io_next.le_next->ev_io_next.le_prev = ev->ev_io_next.le_prev;
     *ev->ev_io_next.le_prev = ev->ev_io_next.le_next;
-}
-
-void event_base::io_ready(int fd, short what) {
-    if (VIGIL_UNLIKELY(size_t(fd) >= fds.size())) return;
-    for (event* ev = fds[size_t(fd)].head; ev; ev = ev->ev_io_next.le_next) {
-        short res = short(what & ev->ev_events);
-        if (res & kIoEvents) activate(ev, res, 1);
-    }
 }
 
 int event_base::reconcile_changes() {

@@ -30,86 +30,114 @@ void event_base::run_persist_timeout(event* ev) {
     add_event(ev, &abs, true);
 }
 
-int event_base::process_queue(CallbackQueue& q, int max_to_process, Micros endtime) {
+int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process, Micros endtime) {
     int count = 0;
     while (event_callback* cb = q.first) {
         const uint8_t closure = cb->evcb_closure;
-        event* ev = nullptr;
-        if (closure <= kClosurePersist || closure >= kClosureEventFinalize) {
-            ev = as_event(cb);
-            if ((ev->ev_events & EV_PERSIST) || (ev->ev_flags & EVLIST_FINALIZING))
-                remove_active(cb);
-            else
-                del_event(ev);
+        event* ev = as_event(cb);
+        if (closure == kClosurePersist) {
+            // The common case, kept short: a persistent event stays added.
+            cb->evcb_flags = short(cb->evcb_flags & ~EVLIST_ACTIVE);
+            const bool user = !(cb->evcb_flags & EVLIST_INTERNAL);
+            event_count -= user;
+            --event_count_active;
+            q.pop_front(cb);
+            count += user;
+            current_callback = cb;
+            if (VIGIL_UNLIKELY(ev->ev_io_timeout.tv_sec | ev->ev_io_timeout.tv_usec)) run_persist_timeout(ev);
+            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
         } else {
-            remove_active(cb);
+            if (closure <= kClosurePersist || closure >= kClosureEventFinalize) {
+                if ((ev->ev_events & EV_PERSIST) || (ev->ev_flags & EVLIST_FINALIZING))
+                    remove_active(cb);
+                else
+                    del_event(ev);
+            } else {
+                remove_active(cb);
+            }
+            count += !(cb->evcb_flags & EVLIST_INTERNAL);
+            current_callback = cb;
+            run_callback(cb, closure);
         }
-        if (!(cb->evcb_flags & EVLIST_INTERNAL)) ++count;
-        current_callback = cb;
 
-        switch (closure) {
-            case kClosureSignal: {
-                short ncalls = ev->ev_ncalls;
-                if (ncalls) ev->ev_pncalls = &ncalls;
-                while (ncalls) {
-                    --ncalls;
-                    ev->ev_ncalls = ncalls;
-                    if (!ncalls) ev->ev_pncalls = nullptr;
-                    ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
-                    if (got_break) {
-                        if (ncalls) ev->ev_pncalls = nullptr;
-                        break;
-                    }
-                }
-                break;
+        if (VIGIL_UNLIKELY(interrupt_flags | limited)) {
+            if (got_break) {
+                current_callback = nullptr;
+                return -1;
             }
-            case kClosurePersist:
-                run_persist_timeout(ev);
-                [[fallthrough]];
-            case kClosureEvent: {
-                event_callback_fn fn = ev->ev_callback;
-                fn(ev->ev_fd, ev->ev_res, ev->ev_arg);
-                break;
+            if (limited) {
+                if (count >= max_to_process) break;
+                if (count && endtime >= 0 && mono_now() >= endtime) break;
             }
-            case kClosureCbSelf:
-                cb->evcb_cb_union.evcb_selfcb(cb, cb->evcb_arg);
-                break;
-            case kClosureEventFinalize:
-            case kClosureEventFinalizeFree: {
-                bool free_it = closure == kClosureEventFinalizeFree;
-                cb->evcb_cb_union.evcb_evfinalize(ev, cb->evcb_arg);
-                debug_note_teardown(ev);
-                if (free_it) mm_free(ev);
-                break;
-            }
-            case kClosureCbFinalize:
-                cb->evcb_cb_union.evcb_cbfinalize(cb, cb->evcb_arg);
-                break;
+            if (got_continue) break;
         }
-        current_callback = nullptr;
-
-        if (got_break) return -1;
-        if (count >= max_to_process) return count;
-        if (count && endtime >= 0 && mono_now() >= endtime) return count;
-        if (got_continue) break;
     }
+    current_callback = nullptr;
     return count;
+}
+
+// Every closure but the persistent one (handled inline by process_queue).
+void event_base::run_callback(event_callback* cb, uint8_t closure) {
+    event* ev = as_event(cb);
+    switch (closure) {
+        case kClosureSignal: {
+            short ncalls = ev->ev_ncalls;
+            // event_del zeroes ncalls through this pointer and clears it, so the pointer
+            // never outlives this frame.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+            if (ncalls) ev->ev_pncalls = &ncalls;
+#pragma GCC diagnostic pop
+            while (ncalls) {
+                --ncalls;
+                ev->ev_ncalls = ncalls;
+                if (!ncalls) ev->ev_pncalls = nullptr;
+                ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+                if (got_break) {
+                    if (ncalls) ev->ev_pncalls = nullptr;
+                    break;
+                }
+            }
+            break;
+        }
+        case kClosurePersist:
+            run_persist_timeout(ev);
+            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+            break;
+        case kClosureEvent:
+            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+            break;
+        case kClosureCbSelf:
+            cb->evcb_cb_union.evcb_selfcb(cb, cb->evcb_arg);
+            break;
+        case kClosureEventFinalize:
+        case kClosureEventFinalizeFree: {
+            bool free_it = closure == kClosureEventFinalizeFree;
+            cb->evcb_cb_union.evcb_evfinalize(ev, cb->evcb_arg);
+            debug_note_teardown(ev);
+            if (free_it) mm_free(ev);
+            break;
+        }
+        case kClosureCbFinalize:
+            cb->evcb_cb_union.evcb_cbfinalize(cb, cb->evcb_arg);
+            break;
+    }
 }
 
 // Runs the callbacks of the most urgent priority that has any; lower priorities wait
 // for a later iteration, as in libevent.
-int event_base::process_active() {
-    Micros endtime = -1;
+inline int event_base::process_active() {
     int c = 0;
     for (int pri = 0; pri < nactive; ++pri) {
         if (active[pri].empty()) continue;
-        int limit = INT_MAX;
-        if (pri >= limit_callbacks_after_prio) {
-            limit = max_dispatch_callbacks;
-            if (max_dispatch_time >= 0) endtime = mono_now() + max_dispatch_time;
-        }
         running_priority = pri;
-        c = process_queue(active[pri], limit, endtime);
+        if (VIGIL_UNLIKELY(pri >= limit_callbacks_after_prio &&
+                           (max_dispatch_callbacks != INT_MAX || max_dispatch_time >= 0))) {
+            Micros endtime = max_dispatch_time >= 0 ? mono_now() + max_dispatch_time : -1;
+            c = process_queue(active[pri], true, max_dispatch_callbacks, endtime);
+        } else {
+            c = process_queue(active[pri], false, INT_MAX, -1);
+        }
         if (c != 0) break;  // a real callback ran (or a break was asked for)
     }
     running_priority = -1;
@@ -117,7 +145,7 @@ int event_base::process_active() {
 }
 
 int event_base::loop(int flags) {
-    if (running_loop) {
+    if (VIGIL_UNLIKELY(running_loop)) {
         vigil_warn("event_base_loop: reentrant invocation; only one event_base_loop can run on a base at a time");
         return -1;
     }
@@ -127,21 +155,20 @@ int event_base::loop(int flags) {
     got_term = got_break = false;
     int retval = 0;
 
-    for (bool done = false; !done;) {
+    for (;;) {
         got_continue = false;
         if (got_term || got_break) break;
-
+        if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) && !event_count_active && !has_events()) {
+            vigil_debug("event_base_loop: no events registered");
+            retval = 1;
+            break;
+        }
         Micros timeout = -1;
-        if (n_active_callbacks() || (flags & EVLOOP_NONBLOCK)) {
+        if (event_count_active || (flags & EVLOOP_NONBLOCK)) {
             timeout = 0;
         } else if (!timers.empty()) {
             Micros t = now();
             timeout = timers.top().when > t ? timers.top().when - t : 0;
-        }
-        if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) && !has_events() && !n_active_callbacks()) {
-            vigil_debug("event_base_loop: no events registered");
-            retval = 1;
-            break;
         }
         // Callbacks deferred with "active later" become active now.
         while (event_callback* cb = active_later.first) {
@@ -150,17 +177,18 @@ int event_base::loop(int flags) {
         }
         if (!changed_fds.empty()) reconcile_changes();
         clear_time_cache();
-        if (backend->dispatch(*this, timeout) < 0) {
+        if (VIGIL_UNLIKELY(backend->dispatch(*this, timeout) < 0)) {
             retval = -1;
             break;
         }
-        update_time_cache();
-        timeout_process();
-        if (n_active_callbacks()) {
+        clear_time_cache();
+        if (!timers.empty()) timeout_process();
+        note_count_peaks();
+        if (event_count_active) {
             int n = process_active();
-            if ((flags & EVLOOP_ONCE) && !n_active_callbacks() && n != 0) done = true;
+            if ((flags & EVLOOP_ONCE) && !event_count_active && n != 0) break;
         } else if (flags & EVLOOP_NONBLOCK) {
-            done = true;
+            break;
         }
     }
     clear_time_cache();

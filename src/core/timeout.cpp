@@ -105,7 +105,7 @@ void event_base::timeout_process() {
     while (!timers.empty() && timers.top().when <= t) {
         event* ev = timers.top().ev;
         del_event(ev);
-        activate(ev, EV_TIMEOUT, 1);
+        activate<false>(ev, EV_TIMEOUT, 1);
     }
 }
 
