@@ -180,7 +180,7 @@ void event_base::cancel_all_callbacks(bool run_finalizers) {
         while (ct->events.tqh_first) del_event(ct->events.tqh_first, true);
         del_event(&ct->timer, true);
     }
-    while (!timers.empty()) del_event(timers.top().ev, true);
+    while (!timers.empty()) del_event(timers.top(), true);
     for (int p = 0; p < nactive; ++p)
         while (active[p].first) {
             event_callback* cb = active[p].first;

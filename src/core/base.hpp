@@ -258,6 +258,17 @@ inline event_callback* as_callback(event* ev) { return &ev->ev_evcallback; }
 inline bool is_common_timeout_tv(const timeval* tv) {
     return (tv->tv_usec & kCommonMagicMask) == kCommonMagic;
 }
+// A pending event's ev_timeout holds its deadline in monotonic microseconds in tv_sec,
+// and in tv_usec only the common-timeout tag (kCommonMagic | index), or 0. One integer
+// compare orders the timer heap. (libevent's field holds monotonic time too, so no
+// program could use it as a wall-clock time.)
+inline Micros deadline_of(const event* ev) { return Micros(ev->ev_timeout.tv_sec); }
+inline timeval make_deadline(Micros when, suseconds_t tag) {
+    timeval tv;
+    tv.tv_sec = time_t(when);
+    tv.tv_usec = tag;
+    return tv;
+}
 event_base* new_base(const event_config* cfg);
 void free_base(event_base* base, bool run_finalizers);
 bool base_is_live(const event_base* base);

@@ -36,7 +36,7 @@ bool really_added(const event* ev) {
     }
     if ((f & EVLIST_TIMEOUT) && !is_common_timeout_tv(&ev->ev_timeout)) {
         int i = ev->ev_timeout_pos.min_heap_idx;
-        if (i >= 0 && size_t(i) < base->timers.size() && base->timers.at(size_t(i)).ev == ev) return true;
+        if (i >= 0 && size_t(i) < base->timers.size() && base->timers.at(size_t(i)) == ev) return true;
     }
     if (f & EVLIST_ACTIVE) {
         for (int p = 0; p < base->nactive; ++p)
@@ -147,14 +147,13 @@ int event_base::add_event(event* ev, const timeval* tv, bool tv_is_absolute) {
             remove_active(as_callback(ev));
         }
         if (tv_is_absolute) {
-            ev->ev_timeout = *tv;
+            ev->ev_timeout = *tv;  // already a deadline (make_deadline)
         } else if (ct) {
             timeval d = *tv;
             d.tv_usec &= kUsecMask;
-            ev->ev_timeout = us_to_tv(now() + tv_to_us(d));
-            ev->ev_timeout.tv_usec |= tv->tv_usec & ~kUsecMask;
+            ev->ev_timeout = make_deadline(now() + tv_to_us(d), tv->tv_usec & ~kUsecMask);
         } else {
-            ev->ev_timeout = us_to_tv(now() + tv_to_us(*tv));
+            ev->ev_timeout = make_deadline(now() + tv_to_us(*tv), 0);
         }
         timeout_insert(ev);
     }
@@ -297,9 +296,7 @@ VIGIL_EXPORT int event_pending(const struct event* ev, short events, struct time
     if (f & EVLIST_TIMEOUT) flags |= EV_TIMEOUT;
     events &= EV_TIMEOUT | kIoEvents | EV_SIGNAL;
     if (tv && (flags & events & EV_TIMEOUT)) {
-        timeval t = ev->ev_timeout;
-        t.tv_usec &= kUsecMask;
-        *tv = us_to_tv(ev->ev_base->wall_from_mono(tv_to_us(t)));
+        *tv = us_to_tv(ev->ev_base->wall_from_mono(deadline_of(ev)));
     }
     return flags & events;
 }

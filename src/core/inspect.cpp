@@ -27,7 +27,7 @@ int for_each_event(event_base* base, Fn fn) {
             ev = next;
         }
     for (size_t i = 0; i < base->timers.size(); ++i) {
-        event* ev = base->timers.at(i).ev;
+        event* ev = base->timers.at(i);
         if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_INTERNAL)) continue;
         if (int r = fn(ev)) return r;
     }
@@ -52,9 +52,7 @@ void dump_one(FILE* out, const event* ev, event_base* base) {
             (e & EV_CLOSED) ? " EOF" : "", (e & EV_SIGNAL) ? " Signal" : "", (e & EV_PERSIST) ? " Persist" : "",
             (e & EV_ET) ? " ET" : "");
     if (ev->ev_flags & EVLIST_TIMEOUT) {
-        timeval t = ev->ev_timeout;
-        t.tv_usec &= kUsecMask;
-        timeval wall = us_to_tv(base->wall_from_mono(tv_to_us(t)));
+        timeval wall = us_to_tv(base->wall_from_mono(deadline_of(ev)));
         fprintf(out, " Timeout=%ld.%06d", long(wall.tv_sec), int(wall.tv_usec));
     }
     fputc('\n', out);
@@ -99,7 +97,7 @@ VIGIL_EXPORT void event_base_active_by_fd(struct event_base* base, evutil_socket
         // Timers that carry this fd fire too (an I/O event's timeout, or a timer given an fd).
         Vec<event*> hits;
         for (size_t i = 0; i < base->timers.size(); ++i)
-            if (base->timers.at(i).ev->ev_fd == fd) hits.push_back(base->timers.at(i).ev);
+            if (base->timers.at(i)->ev_fd == fd) hits.push_back(base->timers.at(i));
         for (CommonTimeout* ct : base->common_timeouts)
             for (event* ev = ct->events.tqh_first; ev; ev = ev->ev_timeout_pos.ev_next_with_common_timeout.tqe_next)
                 if (ev->ev_fd == fd) hits.push_back(ev);

@@ -52,6 +52,7 @@ VIGIL_EXPORT int event_debug_mode_on_ = 0;
 namespace vigil {
 
 bool g_any_base_or_event_created = false;
+bool g_debug_mode = false;
 
 void* mm_malloc(size_t n) {
     if (n == 0) return nullptr;
@@ -127,15 +128,13 @@ void debug_note_setup(const event* ev) {
     r.events[ev] = false;
 }
 
-void debug_note_teardown(const event* ev) {
-    if (!event_debug_mode_on_) return;
+void debug_note_teardown_slow(const event* ev) {
     auto& r = registry();
     std::lock_guard<std::mutex> g(r.lock);
     r.events.erase(ev);
 }
 
-static void debug_set_added(const event* ev, bool added) {
-    if (!event_debug_mode_on_) return;
+void debug_set_added_slow(const event* ev, bool added) {
     auto& r = registry();
     std::lock_guard<std::mutex> g(r.lock);
     auto it = r.events.find(ev);
@@ -145,11 +144,8 @@ static void debug_set_added(const event* ev, bool added) {
               ev->ev_fd);
     it->second = added;
 }
-void debug_note_add(const event* ev) { debug_set_added(ev, true); }
-void debug_note_del(const event* ev) { debug_set_added(ev, false); }
 
-void debug_assert_is_setup(const event* ev, const char* func) {
-    if (!event_debug_mode_on_) return;
+void debug_assert_is_setup_slow(const event* ev, const char* func) {
     auto& r = registry();
     std::lock_guard<std::mutex> g(r.lock);
     if (!r.events.count(ev))
@@ -157,8 +153,7 @@ void debug_assert_is_setup(const event* ev, const char* func) {
               func, static_cast<const void*>(ev), unsigned(ev->ev_events) & 0xffff, ev->ev_fd);
 }
 
-void debug_assert_not_added(const event* ev, const char* func) {
-    if (!event_debug_mode_on_) return;
+void debug_assert_not_added_slow(const event* ev, const char* func) {
     auto& r = registry();
     std::lock_guard<std::mutex> g(r.lock);
     auto it = r.events.find(ev);
@@ -189,6 +184,7 @@ VIGIL_EXPORT void event_enable_debug_mode(void) {
     if (g_any_base_or_event_created)
         fatal("event_enable_debug_mode must be called before any event or event_base is created");
     event_debug_mode_on_ = 1;
+    g_debug_mode = true;
 }
 
 VIGIL_EXPORT void event_debug_unassign(struct event* ev) {

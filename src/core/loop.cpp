@@ -18,15 +18,10 @@ void event_base::run_persist_timeout(event* ev) {
     delay.tv_usec &= kUsecMask;
     Micros t = now();
     Micros base_time = t;
-    if (ev->ev_res & EV_TIMEOUT) {
-        timeval last = ev->ev_timeout;
-        last.tv_usec &= kUsecMask;
-        base_time = tv_to_us(last);
-    }
+    if (ev->ev_res & EV_TIMEOUT) base_time = deadline_of(ev);
     Micros run_at = base_time + tv_to_us(delay);
     if (run_at < t) run_at = t + tv_to_us(delay);  // fell behind: restart from now
-    timeval abs = us_to_tv(run_at);
-    abs.tv_usec |= magic;
+    timeval abs = make_deadline(run_at, magic);
     add_event(ev, &abs, true);
 }
 
@@ -168,7 +163,7 @@ int event_base::loop(int flags) {
             timeout = 0;
         } else if (!timers.empty()) {
             Micros t = now();
-            timeout = timers.top().when > t ? timers.top().when - t : 0;
+            timeout = timers.top_deadline() > t ? timers.top_deadline() - t : 0;
         }
         // Callbacks deferred with "active later" become active now.
         while (event_callback* cb = active_later.first) {

@@ -80,13 +80,30 @@ void log_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
     do { if (VIGIL_UNLIKELY(event_debug_logging_mask_)) ::vigil::log_message(EVENT_LOG_DEBUG, __VA_ARGS__); } while (0)
 
 // ---- debug mode: a registry of every event that has been assigned and not freed.
+// g_debug_mode mirrors the exported event_debug_mode_on_ without a GOT load per check.
+extern bool g_debug_mode;
 extern bool g_any_base_or_event_created;
-void debug_note_setup(const event* ev);
-void debug_note_teardown(const event* ev);
-void debug_note_add(const event* ev);
-void debug_note_del(const event* ev);
-void debug_assert_is_setup(const event* ev, const char* func);
-void debug_assert_not_added(const event* ev, const char* func);
+void debug_note_setup(const event* ev);  // also records that an event exists
+void debug_note_teardown_slow(const event* ev);
+void debug_set_added_slow(const event* ev, bool added);
+void debug_assert_is_setup_slow(const event* ev, const char* func);
+void debug_assert_not_added_slow(const event* ev, const char* func);
+// Free unless debug mode is on.
+inline void debug_note_teardown(const event* ev) {
+    if (VIGIL_UNLIKELY(g_debug_mode)) debug_note_teardown_slow(ev);
+}
+inline void debug_note_add(const event* ev) {
+    if (VIGIL_UNLIKELY(g_debug_mode)) debug_set_added_slow(ev, true);
+}
+inline void debug_note_del(const event* ev) {
+    if (VIGIL_UNLIKELY(g_debug_mode)) debug_set_added_slow(ev, false);
+}
+inline void debug_assert_is_setup(const event* ev, const char* func) {
+    if (VIGIL_UNLIKELY(g_debug_mode)) debug_assert_is_setup_slow(ev, func);
+}
+inline void debug_assert_not_added(const event* ev, const char* func) {
+    if (VIGIL_UNLIKELY(g_debug_mode)) debug_assert_not_added_slow(ev, func);
+}
 
 // ---- time: the core counts microseconds of CLOCK_MONOTONIC.
 using Micros = int64_t;

@@ -11,9 +11,7 @@ void common_timeout_fired(evutil_socket_t, short, void* arg) {
     event_base* base = ct->base;
     Micros now = base->now();
     while (event* ev = ct->events.tqh_first) {
-        timeval t = ev->ev_timeout;
-        t.tv_usec &= kUsecMask;
-        if (tv_to_us(t) > now) break;
+        if (deadline_of(ev) > now) break;
         base->del_event(ev);
         base->activate(ev, EV_TIMEOUT, 1);
     }
@@ -30,8 +28,7 @@ CommonTimeout* event_base::common_timeout_of(const timeval* tv) const {
 }
 
 void event_base::common_timeout_schedule(CommonTimeout* ct) {
-    timeval t = ct->events.tqh_first->ev_timeout;
-    t.tv_usec &= kUsecMask;
+    timeval t = make_deadline(deadline_of(ct->events.tqh_first), 0);
     add_event(&ct->timer, &t, true);
 }
 
@@ -45,14 +42,12 @@ void event_base::timeout_insert(event* ev) {
         CommonTimeout* ct = common_timeout_of(&ev->ev_timeout);
         // Deadlines in one list nearly always arrive in order: search from the tail.
         event_list& q = ct->events;
-        Micros when = tv_to_us(timeval{ev->ev_timeout.tv_sec, ev->ev_timeout.tv_usec & kUsecMask});
+        Micros when = deadline_of(ev);
         event* after = nullptr;
         if (q.tqh_first) {
             event* last = *reinterpret_cast<event_list*>(q.tqh_last)->tqh_last;
             for (event* e = last; e; e = (e == q.tqh_first) ? nullptr : *reinterpret_cast<event_list*>(e->ev_timeout_pos.ev_next_with_common_timeout.tqe_prev)->tqh_last) {
-                timeval t = e->ev_timeout;
-                t.tv_usec &= kUsecMask;
-                if (tv_to_us(t) <= when) {
+                if (deadline_of(e) <= when) {
                     after = e;
                     break;
                 }
@@ -80,7 +75,7 @@ void event_base::timeout_insert(event* ev) {
         }
         return;
     }
-    timers.push(ev, tv_to_us(ev->ev_timeout));
+    timers.push(ev);
 }
 
 void event_base::timeout_remove(event* ev) {
@@ -102,8 +97,8 @@ void event_base::timeout_remove(event* ev) {
 void event_base::timeout_process() {
     if (timers.empty()) return;
     Micros t = now();
-    while (!timers.empty() && timers.top().when <= t) {
-        event* ev = timers.top().ev;
+    while (!timers.empty() && timers.top_deadline() <= t) {
+        event* ev = timers.top();
         del_event(ev);
         activate<false>(ev, EV_TIMEOUT, 1);
     }

@@ -1,6 +1,8 @@
-// A 4-ary min-heap of pending timeouts. Each node caches its deadline beside the event
-// pointer so sifting compares without touching the events; an event remembers its slot
-// in ev_timeout_pos.min_heap_idx (-1 when not in the heap) so removal is O(log n).
+// A 4-ary min-heap of pending timeouts, ordered by each event's deadline (kept in
+// ev_timeout, see deadline_of in base.hpp). Nodes are bare event pointers so a pending timer costs the heap
+// 8 bytes, as in libevent; the 4-ary shape halves the depth of a binary heap, so a sift
+// touches few events. An event remembers its slot in ev_timeout_pos.min_heap_idx (-1
+// when not in the heap), which makes removal O(log n).
 #pragma once
 
 #include "core/runtime.hpp"
@@ -9,69 +11,72 @@ namespace vigil {
 
 class TimerHeap {
 public:
-    struct Node {
-        Micros when;
-        event* ev;
-    };
+    static Micros deadline(const event* ev) { return Micros(ev->ev_timeout.tv_sec); }  // see deadline_of
 
     bool empty() const { return nodes_.empty(); }
     size_t size() const { return nodes_.size(); }
-    const Node& top() const { return nodes_.front(); }
-    const Node& at(size_t i) const { return nodes_[i]; }
+    event* top() const { return nodes_.front(); }
+    Micros top_deadline() const { return deadline(nodes_.front()); }
+    event* at(size_t i) const { return nodes_[i]; }
 
-    void push(event* ev, Micros when) {
-        nodes_.push_back(Node{when, ev});
-        sift_up(nodes_.size() - 1);
+    void push(event* ev) {
+        nodes_.push_back(ev);
+        sift_up(nodes_.size() - 1, deadline(ev));
     }
 
     void erase(event* ev) {
         size_t i = size_t(ev->ev_timeout_pos.min_heap_idx);
         ev->ev_timeout_pos.min_heap_idx = -1;
-        Node last = nodes_.back();
+        event* last = nodes_.back();
         nodes_.pop_back();
         if (i == nodes_.size()) return;
+        Micros when = deadline(last);
         nodes_[i] = last;
-        if (i > 0 && last.when < nodes_[(i - 1) / 4].when)
-            sift_up(i);
+        if (i > 0 && when < deadline(nodes_[(i - 1) / 4]))
+            sift_up(i, when);
         else
-            sift_down(i);
+            sift_down(i, when);
     }
-
-    void clear() { nodes_.clear(); }
 
 private:
-    void place(size_t i, const Node& n) {
-        nodes_[i] = n;
-        n.ev->ev_timeout_pos.min_heap_idx = int(i);
+    void place(size_t i, event* ev) {
+        nodes_[i] = ev;
+        ev->ev_timeout_pos.min_heap_idx = int(i);
     }
-    void sift_up(size_t i) {
-        Node n = nodes_[i];
+    void sift_up(size_t i, Micros when) {
+        event* ev = nodes_[i];
         while (i > 0) {
             size_t parent = (i - 1) / 4;
-            if (!(n.when < nodes_[parent].when)) break;
+            if (!(when < deadline(nodes_[parent]))) break;
             place(i, nodes_[parent]);
             i = parent;
         }
-        place(i, n);
+        place(i, ev);
     }
-    void sift_down(size_t i) {
-        Node n = nodes_[i];
+    void sift_down(size_t i, Micros when) {
+        event* ev = nodes_[i];
         const size_t count = nodes_.size();
         for (;;) {
             size_t child = 4 * i + 1;
             if (child >= count) break;
             size_t best = child;
+            Micros best_when = deadline(nodes_[child]);
             size_t end = child + 4 < count ? child + 4 : count;
-            for (size_t c = child + 1; c < end; ++c)
-                if (nodes_[c].when < nodes_[best].when) best = c;
-            if (!(nodes_[best].when < n.when)) break;
+            for (size_t c = child + 1; c < end; ++c) {
+                Micros w = deadline(nodes_[c]);
+                if (w < best_when) {
+                    best = c;
+                    best_when = w;
+                }
+            }
+            if (!(best_when < when)) break;
             place(i, nodes_[best]);
             i = best;
         }
-        place(i, n);
+        place(i, ev);
     }
 
-    Vec<Node> nodes_;
+    Vec<event*> nodes_;
 };
 
 }  // namespace vigil
