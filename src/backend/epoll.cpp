@@ -81,11 +81,13 @@ public:
             uint32_t e = events_[size_t(i)].events;
             int fd = events_[size_t(i)].data.fd;
             if (fd == timerfd_) continue;
-            // EPOLLIN -> EV_READ, EPOLLOUT -> EV_WRITE, EPOLLRDHUP -> EV_CLOSED; an error or
-            // hang-up wakes readers and writers alike.
+            // EPOLLIN -> EV_READ, EPOLLOUT -> EV_WRITE, EPOLLRDHUP -> EV_CLOSED; an error, or
+            // a hang-up without the read-side one, wakes readers and writers alike.
             static_assert(EPOLLIN == 0x1 && EPOLLOUT == 0x4 && EPOLLRDHUP == 0x2000);
             short what = short(((e & EPOLLIN) << 1) | (e & EPOLLOUT) | ((e & EPOLLRDHUP) >> 6));
-            if (e & (EPOLLHUP | EPOLLERR)) what = EV_READ | EV_WRITE;
+            if (VIGIL_UNLIKELY(e & (EPOLLHUP | EPOLLERR)) &&
+                ((e & EPOLLERR) || !(e & EPOLLRDHUP)))
+                what = EV_READ | EV_WRITE;
             if (what) base.io_ready(fd, short(what | EV_ET));
         }
         if (VIGIL_UNLIKELY(n == nevents_) && n < kMaxEvents) {

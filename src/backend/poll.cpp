@@ -1,4 +1,5 @@
 // poll(2): a dense pollfd array plus an fd -> slot index, so updates are O(1).
+// POLLRDHUP gives EV_CLOSED, as with epoll.
 #include "backend/backend.hpp"
 
 #include <poll.h>
@@ -28,6 +29,7 @@ public:
         short events = 0;
         if (want & EV_READ) events |= POLLIN;
         if (want & EV_WRITE) events |= POLLOUT;
+        if (want & EV_CLOSED) events |= POLLRDHUP;
         if (slot < 0) {
             slot_of_[size_t(fd)] = int(fds_.size());
             fds_.push_back(pollfd{fd, events, 0});
@@ -52,7 +54,7 @@ public:
             short what = 0;
             if (r & POLLIN) what |= EV_READ;
             if (r & POLLOUT) what |= EV_WRITE;
-            what &= short((fds_[i].events & POLLIN ? EV_READ : 0) | (fds_[i].events & POLLOUT ? EV_WRITE : 0));
+            if (r & POLLRDHUP) what |= EV_CLOSED;
             if (what) base.io_ready(fds_[i].fd, what);
         }
         return 0;

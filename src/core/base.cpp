@@ -22,10 +22,10 @@ Vec<const event_base*>& live_bases() {
     return *v;
 }
 
+// Like libevent, a variable counts when it is set at all, even to "".
 bool env_set(const event_config* cfg, const char* name) {
     if (cfg && (cfg->flags & EVENT_BASE_FLAG_IGNORE_ENV)) return false;
-    const char* v = getenv(name);
-    return v && *v;
+    return getenv(name) != nullptr;
 }
 
 bool method_avoided(const event_config* cfg, const char* name) {
@@ -88,7 +88,8 @@ event_base* new_base(const event_config* cfg) {
         mm_delete(base);
         return nullptr;
     }
-    if (env_set(cfg, "EVENT_SHOW_METHOD")) log_message(EVENT_LOG_MSG, "libevent using: %s", base->method_name);
+    // libevent 2.1.12 honours EVENT_SHOW_METHOD even with EVENT_BASE_FLAG_IGNORE_ENV.
+    if (getenv("EVENT_SHOW_METHOD")) log_message(EVENT_LOG_MSG, "libevent using: %s", base->method_name);
     if (base->priority_init(1) < 0) {
         mm_delete(base);
         return nullptr;
@@ -213,7 +214,7 @@ event_base::~event_base() {
 // so a stepped wall clock shows up in cached times soon.
 Micros event_base::wall_from_mono(Micros mono) {
     Micros m = mono_now();
-    if (m - clock_synced_at > 5 * 1000000) {
+    if (clock_synced_at < 0 || m - clock_synced_at > 5 * 1000000) {
         clock_diff = wall_now() - m;
         clock_synced_at = m;
     }
@@ -314,7 +315,6 @@ VIGIL_EXPORT int event_base_get_num_events(struct event_base* base, unsigned int
 
 VIGIL_EXPORT int event_base_get_max_events(struct event_base* base, unsigned int type, int clear) {
     if (!base) return -1;
-    base->note_count_peaks();
     int r = 0;
     if (type & EVENT_BASE_COUNT_ACTIVE) {
         r += base->event_count_active_max;

@@ -169,6 +169,7 @@ struct event_base {
     int event_count = 0, event_count_max = 0;
     int event_count_active = 0, event_count_active_max = 0;
     int virtual_event_count = 0, virtual_event_count_max = 0;
+    bool peaks_pending = false;  // counts rose without updating the maxima (note_count_peaks)
 
     // loop control
     bool running_loop = false;
@@ -187,7 +188,7 @@ struct event_base {
     // time: cached monotonic now while callbacks run, and wall - monotonic
     vigil::Micros time_cache = 0;
     vigil::Micros clock_diff = 0;
-    vigil::Micros clock_synced_at = INT64_MIN;
+    vigil::Micros clock_synced_at = -1;  // never
 
     // dispatch limits (event_config_set_max_dispatch_interval)
     vigil::Micros max_dispatch_time = -1;
@@ -283,6 +284,7 @@ inline bool event_base::activate_callback(event_callback* cb) {
     cb->evcb_flags = short(cb->evcb_flags | EVLIST_ACTIVE);
     event_count += !(cb->evcb_flags & EVLIST_INTERNAL);
     ++event_count_active;
+    peaks_pending = true;
     active[cb->evcb_pri].push_back(cb);
     return true;
 }
@@ -290,6 +292,8 @@ inline bool event_base::activate_callback(event_callback* cb) {
 // The peaks reported by event_base_get_max_events. Activations from the backend skip
 // this; the loop calls it after each dispatch, when those counts are highest.
 inline void event_base::note_count_peaks() {
+    if (!peaks_pending) return;
+    peaks_pending = false;
     if (event_count > event_count_max) event_count_max = event_count;
     if (event_count_active > event_count_active_max) event_count_active_max = event_count_active;
 }
@@ -308,6 +312,7 @@ inline void event_base::activate(event* ev, short res, short ncalls) {
     ev->ev_flags = short(ev->ev_flags | EVLIST_ACTIVE);
     ++event_count;
     ++event_count_active;
+    peaks_pending = true;
     active[ev->ev_pri].push_back(vigil::as_callback(ev));
 }
 
