@@ -1,0 +1,138 @@
+// event_set_mem_functions: a counting allocator installed before any other
+// libevent call (hence this binary's own main()).
+#include "core_support.h"
+
+#include <cstdlib>
+#include <unordered_set>
+
+using namespace vt;
+
+namespace {
+
+struct AllocStats {
+  std::unordered_set<void*>* live = nullptr;
+  size_t mallocs = 0, reallocs = 0, frees = 0;
+  size_t foreign_frees = 0;  // frees of pointers we never handed out
+  size_t biggest = 0;
+};
+AllocStats g;
+
+void* counting_malloc(size_t sz) {
+  void* p = std::malloc(sz);
+  if (p) {
+    g.live->insert(p);
+    g.mallocs++;
+    if (sz > g.biggest) g.biggest = sz;
+  }
+  return p;
+}
+
+void* counting_realloc(void* old, size_t sz) {
+  if (old && !g.live->count(old)) g.foreign_frees++;
+  void* p = std::realloc(old, sz);
+  g.reallocs++;
+  if (p) {
+    if (old) g.live->erase(old);
+    g.live->insert(p);
+  }
+  return p;
+}
+
+void counting_free(void* p) {
+  if (p) {
+    if (!g.live->erase(p)) g.foreign_frees++;
+    g.frees++;
+  }
+  std::free(p);
+}
+
+class MemFn : public ::testing::Test {
+ protected:
+  void TearDown() override { EXPECT_EQ(g.foreign_frees, 0u) << "library freed memory it did not allocate with our hooks"; }
+};
+
+}  // namespace
+
+TEST_F(MemFn, BaseAndEventsUseTheAllocator) {
+  size_t before = g.mallocs + g.reallocs;
+  event_base* b = event_base_new();
+  ASSERT_NE(b, nullptr);
+  EXPECT_GT(g.mallocs + g.reallocs, before) << "event_base_new never called the custom malloc";
+  EXPECT_TRUE(g.live->count(b)) << "the base itself should come from the custom allocator";
+
+  event* e = event_new(b, -1, 0, noop_cb, nullptr);
+  ASSERT_NE(e, nullptr);
+  EXPECT_TRUE(g.live->count(e)) << "event_new's memory must come from the custom malloc";
+  event_free(e);
+  EXPECT_FALSE(g.live->count(e)) << "event_free must release through the custom free";
+  event_base_free(b);
+  EXPECT_FALSE(g.live->count(b));
+}
+
+TEST_F(MemFn, NothingLeaksPerBase) {
+  // Whatever the library keeps for itself is allocated once; creating and
+  // freeing more bases, events and configs must return to the same count.
+  auto cycle = [] {
+    event_config* cfg = event_config_new();
+    event_config_avoid_method(cfg, "select");
+    event_base* b = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    SocketPair sp;
+    Hits h;
+    event* r = event_new(b, sp.a(), EV_READ | EV_PERSIST, hit_cb, &h);
+    event* s = evsignal_new(b, SIGUSR2, hit_cb, &h);
+    event_add(r, nullptr);
+    event_add(s, nullptr);
+    timeval tv = tv_ms(1);
+    event_base_once(b, -1, EV_TIMEOUT, hit_cb, &h, &tv);
+    timeval far = tv_ms(60000);
+    event_base_once(b, -1, EV_TIMEOUT, hit_cb, &h, &far);  // never fires
+    const timeval* ct = event_base_init_common_timeout(b, &far);
+    event* c = evtimer_new(b, hit_cb, &h);
+    event_add(c, ct);
+    put(sp.b(), "x");
+    event_base_loop(b, EVLOOP_ONCE);
+    event_free(r);
+    event_free(s);
+    event_free(c);
+    event_base_free(b);
+  };
+  cycle();
+  size_t live_after_first = g.live->size();
+  for (int i = 0; i < 3; ++i) cycle();
+  EXPECT_EQ(g.live->size(), live_after_first);
+}
+
+TEST_F(MemFn, ConfigUsesTheAllocator) {
+  size_t before_live = g.live->size();
+  size_t before = g.mallocs;
+  event_config* cfg = event_config_new();
+  ASSERT_NE(cfg, nullptr);
+  EXPECT_TRUE(g.live->count(cfg));
+  size_t after_new = g.mallocs;
+  EXPECT_GT(after_new, before);
+  event_config_avoid_method(cfg, "poll");
+  EXPECT_GT(g.mallocs, after_new) << "avoid_method copies the name with the custom allocator";
+  event_config_free(cfg);
+  EXPECT_EQ(g.live->size(), before_live);
+}
+
+TEST_F(MemFn, FreeFinalizeAndOnceReleaseThroughTheAllocator) {
+  event_base* b = event_base_new();
+  size_t live = g.live->size();
+  event* e = event_new(b, -1, 0, noop_cb, nullptr);
+  event_free_finalize(0, e, [](event*, void*) {});
+  Hits h;
+  event_base_once(b, -1, EV_TIMEOUT, hit_cb, &h, nullptr);
+  event_base_loop(b, EVLOOP_NONBLOCK);
+  EXPECT_EQ(h.n, 1);
+  EXPECT_EQ(g.live->size(), live);
+  event_base_free(b);
+}
+
+int main(int argc, char** argv) {
+  g.live = new std::unordered_set<void*>;  // plain operator new: not via our hooks
+  event_set_mem_functions(counting_malloc, counting_realloc, counting_free);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
