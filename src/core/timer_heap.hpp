@@ -24,18 +24,34 @@ public:
         sift_up(nodes_.size() - 1, deadline(ev));
     }
 
+    // Removal moves the hole down to a leaf along the smallest children, then lets the
+    // last node rise from there: the last node is usually among the latest deadlines,
+    // so it rarely rises, and each level costs 3 comparisons instead of 4.
     void erase(event* ev) {
         size_t i = size_t(ev->ev_timeout_pos.min_heap_idx);
         ev->ev_timeout_pos.min_heap_idx = -1;
         event* last = nodes_.back();
         nodes_.pop_back();
-        if (i == nodes_.size()) return;
-        Micros when = deadline(last);
+        const size_t count = nodes_.size();
+        if (i == count) return;
+        for (;;) {
+            size_t child = 4 * i + 1;
+            if (child >= count) break;
+            size_t best = child;
+            Micros best_when = deadline(nodes_[child]);
+            size_t end = child + 4 < count ? child + 4 : count;
+            for (size_t c = child + 1; c < end; ++c) {
+                Micros w = deadline(nodes_[c]);
+                if (w < best_when) {
+                    best = c;
+                    best_when = w;
+                }
+            }
+            place(i, nodes_[best]);
+            i = best;
+        }
         nodes_[i] = last;
-        if (i > 0 && when < deadline(nodes_[(i - 1) / 4]))
-            sift_up(i, when);
-        else
-            sift_down(i, when);
+        sift_up(i, deadline(last));
     }
 
 private:
@@ -53,29 +69,6 @@ private:
         }
         place(i, ev);
     }
-    void sift_down(size_t i, Micros when) {
-        event* ev = nodes_[i];
-        const size_t count = nodes_.size();
-        for (;;) {
-            size_t child = 4 * i + 1;
-            if (child >= count) break;
-            size_t best = child;
-            Micros best_when = deadline(nodes_[child]);
-            size_t end = child + 4 < count ? child + 4 : count;
-            for (size_t c = child + 1; c < end; ++c) {
-                Micros w = deadline(nodes_[c]);
-                if (w < best_when) {
-                    best = c;
-                    best_when = w;
-                }
-            }
-            if (!(best_when < when)) break;
-            place(i, nodes_[best]);
-            i = best;
-        }
-        place(i, ev);
-    }
-
     Vec<event*> nodes_;
 };
 

@@ -487,3 +487,67 @@ TEST_P(Core, TooManyCommonTimeouts) {
   timeval again{1, 255};
   EXPECT_EQ(event_base_init_common_timeout(base, &again), last);
 }
+
+namespace {
+struct OrderedFire {
+  std::vector<double> deadlines;  // by timer index, from event_pending
+  std::vector<int> fired;         // timer indices in firing order
+};
+struct TimerSlot {
+  OrderedFire* log;
+  int index;
+};
+void ordered_cb(evutil_socket_t, short what, void* arg) {
+  auto* slot = static_cast<TimerSlot*>(arg);
+  EXPECT_EQ(what, EV_TIMEOUT);
+  slot->log->fired.push_back(slot->index);
+}
+}  // namespace
+
+// Many timers with random deadlines, a third deleted and some re-added: every remaining
+// timer fires once, in deadline order (this walks the timer heap's insert, erase from the
+// middle and pop paths).
+TEST_P(Core, ManyRandomTimersFireOnceInDeadlineOrder) {
+  constexpr int kTimers = 3000;
+  OrderedFire log;
+  log.deadlines.resize(kTimers);
+  std::vector<TimerSlot> slots(kTimers);
+  std::vector<event*> evs(kTimers);
+  unsigned seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 8) % 40000u; };
+  for (int i = 0; i < kTimers; ++i) {
+    slots[i] = {&log, i};
+    evs[i] = evtimer_new(base, ordered_cb, &slots[i]);
+    timeval tv{0, suseconds_t(next())};
+    ASSERT_EQ(event_add(evs[i], &tv), 0);
+  }
+  std::vector<bool> live(kTimers, true);
+  for (int i = 0; i < kTimers; i += 3) {
+    ASSERT_EQ(event_del(evs[i]), 0);
+    live[i] = false;
+  }
+  for (int i = 0; i < kTimers; i += 7) {  // re-add some, deleted or not, with new deadlines
+    timeval tv{0, suseconds_t(next())};
+    ASSERT_EQ(event_add(evs[i], &tv), 0);
+    live[i] = true;
+  }
+  int expected = 0;
+  for (int i = 0; i < kTimers; ++i) {
+    if (!live[i]) continue;
+    ++expected;
+    timeval when;
+    ASSERT_TRUE(event_pending(evs[i], EV_TIMEOUT, &when));
+    log.deadlines[i] = when.tv_sec * 1000.0 + when.tv_usec / 1000.0;
+  }
+  EXPECT_EQ(event_base_dispatch(base), 1);
+  ASSERT_EQ(int(log.fired.size()), expected);
+  std::vector<bool> seen(kTimers, false);
+  for (size_t k = 0; k < log.fired.size(); ++k) {
+    int i = log.fired[k];
+    EXPECT_TRUE(live[i]) << "deleted timer " << i << " fired";
+    EXPECT_FALSE(seen[i]) << "timer " << i << " fired twice";
+    seen[i] = true;
+    if (k > 0) EXPECT_LE(log.deadlines[log.fired[k - 1]], log.deadlines[i] + 1e-9) << "at position " << k;
+  }
+  for (event* e : evs) event_free(e);
+}
