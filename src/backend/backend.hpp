@@ -16,7 +16,32 @@ public:
     // Wait at most timeout_us microseconds (-1: no limit) and report each ready fd with
     // base.io_ready(fd, EV_READ|EV_WRITE|...). An interrupted wait is not an error.
     virtual int dispatch(event_base& base, Micros timeout_us) = 0;
+    // The same for a base with a lock: it is released while the kernel waits.
+    virtual int dispatch_locked(event_base& base, Micros timeout_us) = 0;
 };
+
+// Backends write one `template <bool kLocked> int run(event_base&, Micros)` that brackets
+// the kernel wait with wait_begin/wait_end when kLocked; this supplies both entry points,
+// so an unlocked base runs code with no trace of locking.
+template <class Impl>
+class BackendWith : public Backend {
+public:
+    int dispatch(event_base& base, Micros timeout_us) override {
+        return static_cast<Impl*>(this)->template run<false>(base, timeout_us);
+    }
+    int dispatch_locked(event_base& base, Micros timeout_us) override {
+        return static_cast<Impl*>(this)->template run<true>(base, timeout_us);
+    }
+};
+
+inline void wait_begin(event_base& base) {
+    base.in_wait = true;
+    lock_release(base.th_lock);
+}
+inline void wait_end(event_base& base) {
+    lock_acquire(base.th_lock);
+    base.in_wait = false;
+}
 
 struct BackendInfo {
     const char* name;

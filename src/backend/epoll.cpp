@@ -23,7 +23,7 @@ uint32_t to_epoll(short want) {
     return e;
 }
 
-class EpollBackend final : public Backend {
+class EpollBackend final : public BackendWith<EpollBackend> {
 public:
     EpollBackend(int epfd, int timerfd) : epfd_(epfd), timerfd_(timerfd), nevents_(kInitialEvents), events_(kInitialEvents) {}
     ~EpollBackend() override {
@@ -56,7 +56,8 @@ public:
         return -1;
     }
 
-    int dispatch(event_base& base, Micros timeout_us) override {
+    template <bool kLocked>
+    int run(event_base& base, Micros timeout_us) {
         int ms = timeout_us == 0 ? 0 : timeout_ms(timeout_us);
         if (VIGIL_UNLIKELY(timerfd_ >= 0) && timeout_us != 0) {
             // epoll_wait counts whole milliseconds; the timerfd wakes us on the microsecond.
@@ -71,7 +72,9 @@ public:
             }
             ms = -1;
         }
+        if constexpr (kLocked) wait_begin(base);
         int n = epoll_wait(epfd_, events_.data(), nevents_, ms);
+        if constexpr (kLocked) wait_end(base);
         if (n < 0) {
             if (errno == EINTR) return 0;
             log_errno("epoll_wait");

@@ -9,7 +9,7 @@
 namespace vigil {
 namespace {
 
-class PollBackend final : public Backend {
+class PollBackend final : public BackendWith<PollBackend> {
 public:
     int update(int fd, short, short want) override {
         if (size_t(fd) >= slot_of_.size()) slot_of_.resize(size_t(fd) + 1, -1);
@@ -39,8 +39,11 @@ public:
         return 0;
     }
 
-    int dispatch(event_base& base, Micros timeout_us) override {
+    template <bool kLocked>
+    int run(event_base& base, Micros timeout_us) {
+        if constexpr (kLocked) wait_begin(base);
         int n = poll(fds_.data(), nfds_t(fds_.size()), timeout_ms(timeout_us));
+        if constexpr (kLocked) wait_end(base);
         if (n < 0) {
             if (errno == EINTR) return 0;
             log_errno("poll");

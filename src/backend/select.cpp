@@ -12,7 +12,7 @@ namespace {
 using Word = unsigned long;
 constexpr int kBits = int(sizeof(Word) * 8);
 
-class SelectBackend final : public Backend {
+class SelectBackend final : public BackendWith<SelectBackend> {
 public:
     int update(int fd, short, short want) override {
         size_t words = size_t(fd / kBits) + 1;
@@ -33,7 +33,8 @@ public:
         return 0;
     }
 
-    int dispatch(event_base& base, Micros timeout_us) override {
+    template <bool kLocked>
+    int run(event_base& base, Micros timeout_us) {
         size_t words = size_t(maxfd_ / kBits) + 1;
         if (maxfd_ >= 0) {
             memcpy(out_read_.data(), read_.data(), words * sizeof(Word));
@@ -46,7 +47,9 @@ public:
         }
         fd_set* rs = maxfd_ >= 0 ? reinterpret_cast<fd_set*>(out_read_.data()) : nullptr;
         fd_set* ws = maxfd_ >= 0 ? reinterpret_cast<fd_set*>(out_write_.data()) : nullptr;
+        if constexpr (kLocked) wait_begin(base);
         int n = select(maxfd_ + 1, rs, ws, nullptr, tvp);
+        if constexpr (kLocked) wait_end(base);
         if (n < 0) {
             if (errno == EINTR) return 0;
             log_errno("select");

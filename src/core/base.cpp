@@ -2,8 +2,10 @@
 #include "backend/backend.hpp"
 #include "core/base.hpp"
 
+#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -52,7 +54,7 @@ bool base_is_live(const event_base* base) {
 }
 
 event_base* new_base(const event_config* cfg) {
-    g_any_base_or_event_created = true;
+    g_any_base_or_event_created.store(true, std::memory_order_relaxed);
     event_base* base = mm_new<event_base>();
     if (!base) {
         log_errno("event_base_new: malloc");
@@ -93,6 +95,17 @@ event_base* new_base(const event_config* cfg) {
     if (base->priority_init(1) < 0) {
         mm_delete(base);
         return nullptr;
+    }
+    // With thread callbacks installed, the base gets a lock, a condition for event_del
+    // to wait on, and a wake-up channel, unless it asked for no locking.
+    if (threads_enabled() && !(base->flags & EVENT_BASE_FLAG_NOLOCK)) {
+        base->th_lock = lock_new();
+        base->th_cond = cond_new();
+        if (!base->th_lock || base->make_notifiable() < 0) {
+            vigil_warn("event_base_new_with_config: could not set up locking");
+            mm_delete(base);
+            return nullptr;
+        }
     }
     std::lock_guard<std::mutex> g(g_bases_lock);
     live_bases().push_back(base);
@@ -201,6 +214,12 @@ void event_base::cancel_all_callbacks(bool run_finalizers) {
 
 event_base::~event_base() {
     signal_free();
+    if (notify_fd >= 0) {
+        debug_note_teardown(&notify_ev);
+        close(notify_fd);
+    }
+    cond_free(th_cond);
+    lock_free(th_lock);
     for (CommonTimeout* ct : common_timeouts) {
         debug_note_teardown(&ct->timer);
         mm_free(ct);
@@ -208,6 +227,38 @@ event_base::~event_base() {
     mm_delete(backend);
     for (int i = 0; i < nactive; ++i) active[i].~CallbackQueue();
     mm_free(active);
+}
+
+namespace {
+void drain_notify(evutil_socket_t fd, short, void* arg) {
+    event_base* base = static_cast<event_base*>(arg);
+    base->lock();
+    base->notify_pending = false;
+    base->unlock();
+    uint64_t count;
+    while (read(fd, &count, sizeof count) < 0 && errno == EINTR) {
+    }
+}
+}  // namespace
+
+int event_base::make_notifiable() {
+    if (notify_fd >= 0) return 0;
+    notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (notify_fd < 0) {
+        log_errno("eventfd");
+        return -1;
+    }
+    event_assign(&notify_ev, this, notify_fd, EV_READ | EV_PERSIST, drain_notify, this);
+    notify_ev.ev_flags |= EVLIST_INTERNAL;
+    notify_ev.ev_pri = 0;
+    return add_event(&notify_ev, nullptr, false);
+}
+
+void event_base::notify() {
+    notify_pending = true;
+    uint64_t one = 1;
+    while (write(notify_fd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
 }
 
 // Wall-clock time for a monotonic instant; the offset is re-measured every 5 seconds
@@ -296,6 +347,7 @@ VIGIL_EXPORT const char** event_get_supported_methods(void) {
 VIGIL_EXPORT int event_base_priority_init(struct event_base* base, int npriorities) {
     if (!base) base = event_global_current_base_;
     if (!base) return -1;
+    BaseGuard g(base);
     return base->priority_init(npriorities);
 }
 
@@ -306,6 +358,7 @@ VIGIL_EXPORT int event_base_get_npriorities(struct event_base* base) {
 
 VIGIL_EXPORT int event_base_get_num_events(struct event_base* base, unsigned int type) {
     if (!base) return -1;
+    BaseGuard g(base);
     int r = 0;
     if (type & EVENT_BASE_COUNT_ACTIVE) r += base->event_count_active;
     if (type & EVENT_BASE_COUNT_VIRTUAL) r += base->virtual_event_count;
@@ -315,6 +368,7 @@ VIGIL_EXPORT int event_base_get_num_events(struct event_base* base, unsigned int
 
 VIGIL_EXPORT int event_base_get_max_events(struct event_base* base, unsigned int type, int clear) {
     if (!base) return -1;
+    BaseGuard g(base);
     int r = 0;
     if (type & EVENT_BASE_COUNT_ACTIVE) {
         r += base->event_count_active_max;
@@ -334,7 +388,9 @@ VIGIL_EXPORT int event_base_get_max_events(struct event_base* base, unsigned int
 VIGIL_EXPORT int event_base_gettimeofday_cached(struct event_base* base, struct timeval* tv) {
     if (!tv) return -1;
     if (!base) base = event_global_current_base_;
-    if (!base || !base->running_loop || (base->flags & EVENT_BASE_FLAG_NO_CACHE_TIME)) return gettimeofday(tv, nullptr);
+    if (!base) return gettimeofday(tv, nullptr);
+    BaseGuard g(base);
+    if (!base->running_loop || (base->flags & EVENT_BASE_FLAG_NO_CACHE_TIME)) return gettimeofday(tv, nullptr);
     *tv = us_to_tv(base->wall_from_mono(base->now()));
     return 0;
 }
@@ -342,6 +398,7 @@ VIGIL_EXPORT int event_base_gettimeofday_cached(struct event_base* base, struct 
 VIGIL_EXPORT int event_base_update_cache_time(struct event_base* base) {
     if (!base) base = event_global_current_base_;
     if (!base) return -1;
+    BaseGuard g(base);
     if (base->running_loop) {
         base->clear_time_cache();
         base->now();
@@ -372,6 +429,13 @@ VIGIL_EXPORT int event_reinit(struct event_base* base) {
     base->backend = fresh;
     int res = 0;
     if (base->signal_reinit() < 0) res = -1;
+    if (base->notify_fd >= 0) {
+        // The child must not share its wake-up channel with the parent.
+        base->del_event(&base->notify_ev);
+        close(base->notify_fd);
+        base->notify_fd = -1;
+        if (base->make_notifiable() < 0) res = -1;
+    }
     for (size_t fd = 0; fd < base->fds.size(); ++fd) {
         FdSlot& s = base->fds[fd];
         s.kernel = 0;
@@ -383,6 +447,12 @@ VIGIL_EXPORT int event_reinit(struct event_base* base) {
             res = -1;
     }
     return res;
+}
+
+VIGIL_EXPORT int evthread_make_base_notifiable(struct event_base* base) {
+    if (!base || !base->th_lock) return -1;
+    BaseGuard g(base);
+    return base->make_notifiable();
 }
 
 VIGIL_EXPORT const char* event_get_version(void) { return "2.1.12-stable (vigil " VIGIL_VERSION_STRING ")"; }

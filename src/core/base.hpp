@@ -4,6 +4,7 @@
 
 #include "core/runtime.hpp"
 #include "core/timer_heap.hpp"
+#include "thread/thread.hpp"
 
 #include <climits>
 #include <csignal>
@@ -197,6 +198,33 @@ struct event_base {
 
     vigil::OnceEvent* once_events = nullptr;
 
+    // threads (event2/thread.h): all null/false for a base made without lock callbacks
+    // or with EVENT_BASE_FLAG_NOLOCK, and then none of it costs anything.
+    void* th_lock = nullptr;         // recursive lock over everything above
+    void* th_cond = nullptr;         // signalled when a running callback returns
+    unsigned long th_owner = 0;      // thread running the loop
+    int th_waiters = 0;              // threads waiting in event_del for current_callback
+    bool in_wait = false;            // the loop thread is blocked in the backend, unlocked
+    bool notify_pending = false;     // a wake-up is written and not yet read
+    int notify_fd = -1;              // eventfd that wakes the loop
+    event notify_ev;                 // internal reader of notify_fd
+
+    void lock() {
+        if (VIGIL_UNLIKELY(th_lock != nullptr)) vigil::lock_acquire(th_lock);
+    }
+    void unlock() {
+        if (VIGIL_UNLIKELY(th_lock != nullptr)) vigil::lock_release(th_lock);
+    }
+    // Called with the lock held after a change: wakes a loop blocked in the backend.
+    void wake_if_waiting() {
+        if (VIGIL_UNLIKELY(in_wait) && !notify_pending) notify();
+    }
+    void notify();
+    int make_notifiable();
+    // Waits (lock held) until the callback cb, running in the loop thread, returns.
+    void wait_for_callback(event_callback* cb);
+    bool in_loop_thread() const { return !th_lock || !running_loop || th_owner == vigil::current_thread_id(); }
+
     // ---- implemented in src/core/*.cpp
     // The loop's notion of now: read from the clock at most once per iteration (unless
     // EVENT_BASE_FLAG_NO_CACHE_TIME), and only if something asks.
@@ -244,9 +272,14 @@ struct event_base {
 
     int priority_init(int n);
     int loop(int flags);
+    template <bool kLocked>
     __attribute__((always_inline)) inline int process_active();
+    template <bool kLocked>
+    int run_loop(int flags);
+    template <bool kLocked>
     int process_queue(vigil::CallbackQueue& q, bool limited, int max_to_process, vigil::Micros endtime);
     void run_persist_timeout(event* ev);
+    template <bool kLocked>
     void run_callback(event_callback* cb, uint8_t closure);
     void cancel_all_callbacks(bool run_finalizers);
     ~event_base();
@@ -332,3 +365,25 @@ inline void event_base::io_ready(int fd, short what) {
         ev = next;
     }
 }
+
+namespace vigil {
+// Holds a base's lock for a scope and, on the way out, wakes its loop if it is blocked
+// waiting (another thread changed what it waits for). Free for unlocked bases.
+class BaseGuard {
+public:
+    explicit BaseGuard(event_base* b) : b_(b && b->th_lock ? b : nullptr) {
+        if (b_) lock_acquire(b_->th_lock);
+    }
+    ~BaseGuard() {
+        if (b_) {
+            b_->wake_if_waiting();
+            lock_release(b_->th_lock);
+        }
+    }
+    BaseGuard(const BaseGuard&) = delete;
+    BaseGuard& operator=(const BaseGuard&) = delete;
+
+private:
+    event_base* b_;
+};
+}  // namespace vigil

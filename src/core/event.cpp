@@ -245,30 +245,57 @@ VIGIL_EXPORT struct event* event_new(struct event_base* base, evutil_socket_t fd
     return ev;
 }
 
+namespace {
+enum class DelWait { kAuto, kBlock, kNoBlock };
+
+// event_del from a thread other than the loop's waits until the event's running
+// callback has returned (so the caller may free what it uses), unless told not to;
+// EV_FINALIZE events never wait in the automatic mode.
+__attribute__((always_inline)) inline int del_locked(event* ev, DelWait how, const char* func) {
+    if (!check_event(ev, func)) return -1;
+    event_base* base = ev->ev_base;
+    if (VIGIL_LIKELY(!base->th_lock)) return base->del_event(ev);
+    BaseGuard g(base);
+    if (VIGIL_UNLIKELY(base->th_lock != nullptr) && how != DelWait::kNoBlock &&
+        !(how == DelWait::kAuto && (ev->ev_events & EV_FINALIZE)))
+        base->wait_for_callback(as_callback(ev));
+    return base->del_event(ev);
+}
+}  // namespace
+
+void event_base::wait_for_callback(event_callback* cb) {
+    if (!th_cond) return;
+    while (current_callback == cb && !in_loop_thread()) {
+        ++th_waiters;
+        cond_wait(th_cond, th_lock);
+    }
+}
+
 VIGIL_EXPORT void event_free(struct event* ev) {
     if (!ev) return;
     debug_assert_is_setup(ev, "event_free");
-    if (ev->ev_base) ev->ev_base->del_event(ev);
+    if (ev->ev_base) del_locked(ev, DelWait::kAuto, "event_free");
     debug_note_teardown(ev);
     mm_free(ev);
 }
 
 VIGIL_EXPORT int event_add(struct event* ev, const struct timeval* tv) {
     if (!check_event(ev, "event_add")) return -1;
-    return ev->ev_base->add_event(ev, tv, false);
+    event_base* base = ev->ev_base;
+    if (VIGIL_LIKELY(!base->th_lock)) return base->add_event(ev, tv, false);
+    BaseGuard g(base);
+    return base->add_event(ev, tv, false);
 }
 
-VIGIL_EXPORT int event_del(struct event* ev) {
-    if (!check_event(ev, "event_del")) return -1;
-    return ev->ev_base->del_event(ev);
+VIGIL_EXPORT int event_del(struct event* ev) { return del_locked(ev, DelWait::kAuto, "event_del"); }
+VIGIL_EXPORT int event_del_block(struct event* ev) { return del_locked(ev, DelWait::kBlock, "event_del_block"); }
+VIGIL_EXPORT int event_del_noblock(struct event* ev) {
+    return del_locked(ev, DelWait::kNoBlock, "event_del_noblock");
 }
-
-// Without threads there is never a callback running elsewhere to wait for.
-VIGIL_EXPORT int event_del_block(struct event* ev) { return event_del(ev); }
-VIGIL_EXPORT int event_del_noblock(struct event* ev) { return event_del(ev); }
 
 VIGIL_EXPORT int event_remove_timer(struct event* ev) {
     if (!check_event(ev, "event_remove_timer")) return -1;
+    BaseGuard g(ev->ev_base);
     if (ev->ev_flags & EVLIST_TIMEOUT) {
         ev->ev_base->timeout_remove(ev);
         timerclear(&ev->ev_io_timeout);
@@ -278,6 +305,7 @@ VIGIL_EXPORT int event_remove_timer(struct event* ev) {
 
 VIGIL_EXPORT void event_active(struct event* ev, int res, short ncalls) {
     if (!check_event(ev, "event_active")) return;
+    BaseGuard g(ev->ev_base);
     ev->ev_base->activate(ev, short(res), ncalls);
     ev->ev_base->note_count_peaks();
 }
@@ -289,6 +317,7 @@ VIGIL_EXPORT int event_pending(const struct event* ev, short events, struct time
         vigil_warn("event_pending: event has no event_base set");
         return 0;
     }
+    BaseGuard g(ev->ev_base);
     int flags = 0;
     short f = ev->ev_flags;
     if (f & EVLIST_INSERTED) flags |= ev->ev_events & (kIoEvents | EV_SIGNAL);
@@ -324,6 +353,7 @@ VIGIL_EXPORT void event_get_assignment(const struct event* ev, struct event_base
 
 VIGIL_EXPORT int event_priority_set(struct event* ev, int pri) {
     if (!check_event(ev, "event_priority_set")) return -1;
+    BaseGuard g(ev->ev_base);
     if (ev->ev_flags & EVLIST_ACTIVE) return -1;
     if (pri < 0 || pri >= ev->ev_base->nactive) return -1;
     ev->ev_pri = uint8_t(pri);
@@ -346,6 +376,7 @@ VIGIL_EXPORT int event_base_set(struct event_base* base, struct event* ev) {
 // The finalize API: the callback runs from the loop once the event can no longer run.
 static int finalize(unsigned, event* ev, event_finalize_callback_fn cb, bool free_after) {
     if (!check_event(ev, free_after ? "event_free_finalize" : "event_finalize")) return -1;
+    BaseGuard g(ev->ev_base);
     if (ev->ev_flags & EVLIST_FINALIZING) {
         vigil_warn("event_finalize: event %p is already being finalized", static_cast<void*>(ev));
         return -1;
@@ -397,6 +428,7 @@ VIGIL_EXPORT int event_base_once(struct event_base* base, evutil_socket_t fd, sh
         vigil_warn("event_base_once: negative timeout");
         return -1;
     }
+    BaseGuard g(base);
     OnceEvent* o = static_cast<OnceEvent*>(mm_calloc(1, sizeof(OnceEvent)));
     if (!o) return -1;
     o->cb = cb;

@@ -67,11 +67,13 @@ VIGIL_EXPORT int event_base_foreach_event(struct event_base* base, event_base_fo
         vigil_warn("event_base_foreach_event: NULL %s", base ? "callback" : "base");
         return -1;
     }
+    BaseGuard g(base);
     return for_each_event(base, [&](event* ev) { return fn(base, ev, arg); });
 }
 
 VIGIL_EXPORT void event_base_dump_events(struct event_base* base, FILE* out) {
     if (!base || !out) return;
+    BaseGuard g(base);
     fprintf(out, "Inserted events:\n");
     for_each_event(base, [&](event* ev) {
         if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT)) dump_one(out, ev, base);
@@ -92,6 +94,7 @@ VIGIL_EXPORT void event_base_dump_events(struct event_base* base, FILE* out) {
 
 VIGIL_EXPORT void event_base_active_by_fd(struct event_base* base, evutil_socket_t fd, short events) {
     if (!base || fd < 0) return;
+    BaseGuard g(base);
     if (size_t(fd) < base->fds.size()) base->io_ready(fd, short(events & kIoEvents));
     if (events & EV_TIMEOUT) {
         // Timers that carry this fd fire too (an I/O event's timeout, or a timer given an fd).
@@ -107,6 +110,7 @@ VIGIL_EXPORT void event_base_active_by_fd(struct event_base* base, evutil_socket
 
 VIGIL_EXPORT void event_base_active_by_signal(struct event_base* base, int sig) {
     if (!base || sig <= 0 || sig >= NSIG) return;
+    BaseGuard g(base);
     base->signal_ready(sig, 1);
 }
 

@@ -32,10 +32,12 @@ int event_base::io_add(event* ev) {
     // the number of one the kernel still lists: register it again, whatever we recorded.
     if ((ev->ev_flags & kFlagFresh) && !before && s.kernel) s.force = true;
 
-    if (!s.kernel && !s.queued && after && !(flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST)) {
+    if (!s.kernel && !s.queued && after && !(flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) && !in_wait) {
         // First interest in this fd: register now, so errors (a regular file, a closed
         // fd) are reported by event_add as libevent does. With the changelist flag,
-        // libevent reports them from the next dispatch instead, and so do we.
+        // libevent reports them from the next dispatch instead, and so do we; so does
+        // another thread's event_add while the loop waits in the backend, which must
+        // not see its fd set change under it.
         if (backend->update(fd, 0, after) < 0) {
             if (e & EV_READ) --s.nread;
             if (e & EV_WRITE) --s.nwrite;

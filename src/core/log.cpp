@@ -51,7 +51,7 @@ VIGIL_EXPORT int event_debug_mode_on_ = 0;
 
 namespace vigil {
 
-bool g_any_base_or_event_created = false;
+std::atomic<bool> g_any_base_or_event_created{false};
 bool g_debug_mode = false;
 
 void* mm_malloc(size_t n) {
@@ -121,7 +121,8 @@ void fatal(const char* fmt, ...) {
 }
 
 void debug_note_setup(const event* ev) {
-    g_any_base_or_event_created = true;
+    if (!g_any_base_or_event_created.load(std::memory_order_relaxed))
+        g_any_base_or_event_created.store(true, std::memory_order_relaxed);
     if (!event_debug_mode_on_) return;
     auto& r = registry();
     std::lock_guard<std::mutex> g(r.lock);

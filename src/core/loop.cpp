@@ -25,6 +25,28 @@ void event_base::run_persist_timeout(event* ev) {
     add_event(ev, &abs, true);
 }
 
+namespace {
+
+// Calls a user callback. With a lock, the base is unlocked for the call (so the callback
+// may use the base, and other threads may too) and waiters in event_del are told when
+// it has returned.
+template <bool kLocked, class Fn>
+inline void call_user(event_base* base, Fn&& fn) {
+    if constexpr (kLocked) lock_release(base->th_lock);
+    fn();
+    if constexpr (kLocked) {
+        lock_acquire(base->th_lock);
+        if (base->th_waiters) {
+            base->th_waiters = 0;
+            base->current_callback = nullptr;
+            cond_broadcast(base->th_cond);
+        }
+    }
+}
+
+}  // namespace
+
+template <bool kLocked>
 int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process, Micros endtime) {
     int count = 0;
     while (event_callback* cb = q.first) {
@@ -40,7 +62,12 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
             count += user;
             current_callback = cb;
             if (VIGIL_UNLIKELY(ev->ev_io_timeout.tv_sec | ev->ev_io_timeout.tv_usec)) run_persist_timeout(ev);
-            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+            // Read everything the call needs while the lock (if any) is held.
+            event_callback_fn fn = ev->ev_callback;
+            evutil_socket_t fd = ev->ev_fd;
+            short res = ev->ev_res;
+            void* arg = ev->ev_arg;
+            call_user<kLocked>(this, [&] { fn(fd, res, arg); });
         } else {
             if (closure <= kClosurePersist || closure >= kClosureEventFinalize) {
                 if ((ev->ev_events & EV_PERSIST) || (ev->ev_flags & EVLIST_FINALIZING))
@@ -52,7 +79,7 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
             }
             count += !(cb->evcb_flags & EVLIST_INTERNAL);
             current_callback = cb;
-            run_callback(cb, closure);
+            run_callback<kLocked>(cb, closure);
         }
 
         if (VIGIL_UNLIKELY(interrupt_flags | limited)) {
@@ -71,9 +98,15 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
     return count;
 }
 
-// Every closure but the persistent one (handled inline by process_queue).
+// Every closure but the persistent one (handled inline by process_queue). The base's
+// state is only touched with the lock held; the callbacks run without it.
+template <bool kLocked>
 void event_base::run_callback(event_callback* cb, uint8_t closure) {
     event* ev = as_event(cb);
+    event_callback_fn fn = ev->ev_callback;
+    evutil_socket_t fd = ev->ev_fd;
+    short res = ev->ev_res;
+    void* arg = cb->evcb_arg;
     switch (closure) {
         case kClosureSignal: {
             short ncalls = ev->ev_ncalls;
@@ -87,7 +120,7 @@ void event_base::run_callback(event_callback* cb, uint8_t closure) {
                 --ncalls;
                 ev->ev_ncalls = ncalls;
                 if (!ncalls) ev->ev_pncalls = nullptr;
-                ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+                call_user<kLocked>(this, [&] { fn(fd, res, arg); });
                 if (got_break) {
                     if (ncalls) ev->ev_pncalls = nullptr;
                     break;
@@ -97,30 +130,38 @@ void event_base::run_callback(event_callback* cb, uint8_t closure) {
         }
         case kClosurePersist:
             run_persist_timeout(ev);
-            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+            call_user<kLocked>(this, [&] { fn(fd, res, arg); });
             break;
         case kClosureEvent:
-            ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+            call_user<kLocked>(this, [&] { fn(fd, res, arg); });
             break;
-        case kClosureCbSelf:
-            cb->evcb_cb_union.evcb_selfcb(cb, cb->evcb_arg);
+        case kClosureCbSelf: {
+            auto self = cb->evcb_cb_union.evcb_selfcb;
+            call_user<kLocked>(this, [&] { self(cb, arg); });
             break;
+        }
         case kClosureEventFinalize:
         case kClosureEventFinalizeFree: {
             bool free_it = closure == kClosureEventFinalizeFree;
-            cb->evcb_cb_union.evcb_evfinalize(ev, cb->evcb_arg);
+            auto fin = cb->evcb_cb_union.evcb_evfinalize;
             debug_note_teardown(ev);
-            if (free_it) mm_free(ev);
+            call_user<kLocked>(this, [&] {
+                fin(ev, arg);
+                if (free_it) mm_free(ev);
+            });
             break;
         }
-        case kClosureCbFinalize:
-            cb->evcb_cb_union.evcb_cbfinalize(cb, cb->evcb_arg);
+        case kClosureCbFinalize: {
+            auto fin = cb->evcb_cb_union.evcb_cbfinalize;
+            call_user<kLocked>(this, [&] { fin(cb, arg); });
             break;
+        }
     }
 }
 
 // Runs the callbacks of the most urgent priority that has any; lower priorities wait
 // for a later iteration, as in libevent.
+template <bool kLocked>
 inline int event_base::process_active() {
     int c = 0;
     for (int pri = 0; pri < nactive; ++pri) {
@@ -129,9 +170,9 @@ inline int event_base::process_active() {
         if (VIGIL_UNLIKELY(pri >= limit_callbacks_after_prio &&
                            (max_dispatch_callbacks != INT_MAX || max_dispatch_time >= 0))) {
             Micros endtime = max_dispatch_time >= 0 ? mono_now() + max_dispatch_time : -1;
-            c = process_queue(active[pri], true, max_dispatch_callbacks, endtime);
+            c = process_queue<kLocked>(active[pri], true, max_dispatch_callbacks, endtime);
         } else {
-            c = process_queue(active[pri], false, INT_MAX, -1);
+            c = process_queue<kLocked>(active[pri], false, INT_MAX, -1);
         }
         if (c != 0) break;  // a real callback ran (or a break was asked for)
     }
@@ -140,11 +181,19 @@ inline int event_base::process_active() {
 }
 
 int event_base::loop(int flags) {
+    return th_lock ? run_loop<true>(flags) : run_loop<false>(flags);
+}
+
+template <bool kLocked>
+int event_base::run_loop(int flags) {
+    if constexpr (kLocked) lock_acquire(th_lock);
     if (VIGIL_UNLIKELY(running_loop)) {
+        if constexpr (kLocked) lock_release(th_lock);
         vigil_warn("event_base_loop: reentrant invocation; only one event_base_loop can run on a base at a time");
         return -1;
     }
     running_loop = true;
+    if constexpr (kLocked) th_owner = current_thread_id();
     clear_time_cache();
     if (sig.nadded) claim_signals(this);
     got_term = got_break = false;
@@ -172,7 +221,8 @@ int event_base::loop(int flags) {
         }
         if (!changed_fds.empty()) reconcile_changes();
         clear_time_cache();
-        if (VIGIL_UNLIKELY(backend->dispatch(*this, timeout) < 0)) {
+        int r = kLocked ? backend->dispatch_locked(*this, timeout) : backend->dispatch(*this, timeout);
+        if (VIGIL_UNLIKELY(r < 0)) {
             retval = -1;
             break;
         }
@@ -180,7 +230,7 @@ int event_base::loop(int flags) {
         if (!timers.empty()) timeout_process();
         note_count_peaks();
         if (event_count_active) {
-            int n = process_active();
+            int n = process_active<kLocked>();
             if ((flags & EVLOOP_ONCE) && !event_count_active && n != 0) break;
         } else if (flags & EVLOOP_NONBLOCK) {
             break;
@@ -188,6 +238,7 @@ int event_base::loop(int flags) {
     }
     clear_time_cache();
     running_loop = false;
+    if constexpr (kLocked) lock_release(th_lock);
     return retval;
 }
 
@@ -215,6 +266,7 @@ VIGIL_EXPORT int event_base_loopexit(struct event_base* base, const struct timev
 VIGIL_EXPORT int event_base_loopbreak(struct event_base* base) {
     if (!base) base = event_global_current_base_;
     if (!base) return -1;
+    BaseGuard g(base);
     base->got_break = true;
     return 0;
 }
@@ -222,23 +274,30 @@ VIGIL_EXPORT int event_base_loopbreak(struct event_base* base) {
 VIGIL_EXPORT int event_base_loopcontinue(struct event_base* base) {
     if (!base) base = event_global_current_base_;
     if (!base) return -1;
+    BaseGuard g(base);
     base->got_continue = true;
     return 0;
 }
 
 VIGIL_EXPORT int event_base_got_break(struct event_base* base) {
     if (!base) base = event_global_current_base_;
-    return base ? base->got_break : 0;
+    if (!base) return 0;
+    BaseGuard g(base);
+    return base->got_break;
 }
 
 VIGIL_EXPORT int event_base_got_exit(struct event_base* base) {
     if (!base) base = event_global_current_base_;
-    return base ? base->got_term : 0;
+    if (!base) return 0;
+    BaseGuard g(base);
+    return base->got_term;
 }
 
 VIGIL_EXPORT struct event* event_base_get_running_event(struct event_base* base) {
-    if (!base || !base->current_callback) return nullptr;
+    if (!base) return nullptr;
+    BaseGuard g(base);
     event_callback* cb = base->current_callback;
+    if (!cb || !base->in_loop_thread()) return nullptr;
     if (cb->evcb_closure <= kClosurePersist) return as_event(cb);
     return nullptr;
 }

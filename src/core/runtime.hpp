@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <new>
 #include <vector>
 
@@ -82,7 +83,8 @@ void log_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // ---- debug mode: a registry of every event that has been assigned and not freed.
 // g_debug_mode mirrors the exported event_debug_mode_on_ without a GOT load per check.
 extern bool g_debug_mode;
-extern bool g_any_base_or_event_created;
+// Set (by any thread) once a base or event exists; debug mode must be enabled before.
+extern std::atomic<bool> g_any_base_or_event_created;
 void debug_note_setup(const event* ev);  // also records that an event exists
 void debug_note_teardown_slow(const event* ev);
 void debug_set_added_slow(const event* ev, bool added);

@@ -110,6 +110,7 @@ extern "C" VIGIL_EXPORT const struct timeval* event_base_init_common_timeout(str
         vigil_warn("event_base_init_common_timeout: NULL %s", base ? "duration" : "base");
         return nullptr;
     }
+    BaseGuard g(base);
     if (is_common_timeout_tv(duration)) {
         CommonTimeout* ct = base->common_timeout_of(duration);
         if (ct && ct->duration.tv_usec == duration->tv_usec && ct->duration.tv_sec == duration->tv_sec)
