@@ -61,6 +61,8 @@ CG_TIMER_OPS=${BENCH_CG_TIMER_OPS:-$d_cgo}
 CG_TIMER_FIRE=${BENCH_CG_TIMER_FIRE:-$d_cgf}
 MEM_TIMERS=${BENCH_MEM_TIMERS:-$d_mt}
 MEM_PAIRS=${BENCH_MEM_PAIRS:-$d_mp}
+THREAD_TRIPS=${BENCH_THREAD_TRIPS:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 2000 || echo 20000)}
+THREAD_BURST=${BENCH_THREAD_BURST:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 20000 || echo 200000)}
 DO_CG=${BENCH_CALLGRIND:-1}
 DO_MEM=${BENCH_MEM:-1}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-300}
@@ -232,6 +234,7 @@ for lib in "${LIBS[@]}"; do
   smoke pipe_bench "$lib" -n 1000 -a 100 -w 3000 -r 2
   smoke timer_bench "$lib" -k 1000 -o 10000 -f 2000 -t 5 -r 2
   if [ "$DO_MEM" = 1 ]; then smoke mem_bench "$lib" -k 2000 -p 100; fi
+  smoke thread_bench "$lib" -n 200 -b 2000 -r 1
 done
 smoke pipe_bench raw -n 1000 -a 100 -w 3000 -r 2
 
@@ -262,6 +265,14 @@ for rep in $(seq 1 "$REPS"); do
     record t_cadddel "$lib" "$(field "$out" cadddel ns_per_pair)"
     record t_cadd "$lib" "$(field "$out" cfire add_ns)"
     record t_cfire "$lib" "$(field "$out" cfire fire_ns)"
+  done
+  for lib in "${LIBS[@]}"; do
+    broken thread_bench "$lib" && continue
+    out=$LOGS/thread.$lib.$rep.out
+    log "rep $rep/$REPS cross-thread event_active $lib"
+    run "$out" "$BIN/thread_bench_$lib" -n "$THREAD_TRIPS" -b "$THREAD_BURST" -r 3
+    record th_pingpong "$lib" "$(field "$out" thread pingpong_ns)"
+    record th_active "$lib" "$(field "$out" thread active_call_ns)"
   done
 done
 
@@ -389,6 +400,8 @@ row() {
   row "common-timeout add+del, $TIMER_PENDING pending" "ns/pair" t_cadddel timer_bench
   row "common-timeout add, $TIMER_FIRE" "cpu ns/timer" t_cadd timer_bench
   row "common-timeout fire, $TIMER_FIRE" "cpu ns/timer" t_cfire timer_bench
+  row "cross-thread event_active round trip" "ns/trip" th_pingpong thread_bench
+  row "cross-thread event_active, loop busy" "ns/call" th_active thread_bench
   if [ "$DO_CG" = 1 ]; then
     echo "[user-space instructions, callgrind]"
     row "pipe n=100 a=1" "instr/cb" cg_pipe_n100_a1 pipe_bench

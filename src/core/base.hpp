@@ -186,6 +186,7 @@ struct event_base {
     int running_priority = -1;
     event_callback* current_callback = nullptr;
 
+    clockid_t clock_id = CLOCK_MONOTONIC;  // CLOCK_MONOTONIC_COARSE unless PRECISE_TIMER
     // time: cached monotonic now while callbacks run, and wall - monotonic
     vigil::Micros time_cache = 0;
     vigil::Micros clock_diff = 0;
@@ -230,7 +231,7 @@ struct event_base {
     // EVENT_BASE_FLAG_NO_CACHE_TIME), and only if something asks.
     vigil::Micros now() {
         if (time_cache) return time_cache;
-        vigil::Micros t = vigil::mono_now();
+        vigil::Micros t = vigil::mono_now(clock_id);
         if (running_loop && !(flags & EVENT_BASE_FLAG_NO_CACHE_TIME)) time_cache = t;
         return t;
     }

@@ -89,7 +89,7 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
             }
             if (limited) {
                 if (count >= max_to_process) break;
-                if (count && endtime >= 0 && mono_now() >= endtime) break;
+                if (count && endtime >= 0 && mono_now(clock_id) >= endtime) break;
             }
             if (got_continue) break;
         }
@@ -169,7 +169,7 @@ inline int event_base::process_active() {
         running_priority = pri;
         if (VIGIL_UNLIKELY(pri >= limit_callbacks_after_prio &&
                            (max_dispatch_callbacks != INT_MAX || max_dispatch_time >= 0))) {
-            Micros endtime = max_dispatch_time >= 0 ? mono_now() + max_dispatch_time : -1;
+            Micros endtime = max_dispatch_time >= 0 ? mono_now(clock_id) + max_dispatch_time : -1;
             c = process_queue<kLocked>(active[pri], true, max_dispatch_callbacks, endtime);
         } else {
             c = process_queue<kLocked>(active[pri], false, INT_MAX, -1);

@@ -109,9 +109,9 @@ inline void debug_assert_not_added(const event* ev, const char* func) {
 
 // ---- time: the core counts microseconds of CLOCK_MONOTONIC.
 using Micros = int64_t;
-inline Micros mono_now() {
+inline Micros mono_now(clockid_t clock = CLOCK_MONOTONIC) {
     timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return Micros(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 inline Micros wall_now() {

@@ -59,12 +59,10 @@ VIGIL_EXPORT int evutil_make_listen_socket_ipv6only(evutil_socket_t fd) {
 }
 
 VIGIL_EXPORT int evutil_make_tcp_listen_socket_deferred(evutil_socket_t fd) {
-    // Wake the listener only once data arrives; a socket that cannot do this is fine.
+    // Wake the listener only once data arrives. As in libevent, setsockopt's result is
+    // returned as it is: a socket that is not TCP fails with -1 (EOPNOTSUPP/ENOTSOCK...).
     int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, socklen_t(sizeof one)) < 0 && errno != ENOPROTOOPT &&
-        errno != EOPNOTSUPP)
-        return -1;
-    return 0;
+    return setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, socklen_t(sizeof one));
 }
 
 }  // extern "C"
