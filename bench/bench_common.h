@@ -147,6 +147,16 @@ static BENCH_UNUSED void bench_mapped_object(const char *needle, char *out, size
 #ifdef BENCH_USES_LIBEVENT
 /* Prints the loaded library's version, backend and file, e.g.
  *   # library: version=2.1.12-stable method=epoll file=/usr/lib/...  */
+#include <event2/thread.h>
+/* -T: bases made afterwards lock (the benchmarks link libevent_pthreads). */
+static BENCH_UNUSED void bench_enable_threads(void)
+{
+	if (evthread_use_pthreads() != 0) {
+		fprintf(stderr, "evthread_use_pthreads failed\n");
+		exit(1);
+	}
+}
+
 static BENCH_UNUSED void bench_print_library(const char *prog, struct event_base *base)
 {
 	char path[512];

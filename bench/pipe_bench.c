@@ -16,7 +16,8 @@
  * The round time covers steps 1-3; the median over the timed rounds is
  * reported, as a whole and per callback.
  *
- * Usage: pipe_bench [-n pipes] [-a active] [-w writes] [-r rounds] [-u warmup]
+ * Usage: pipe_bench [-n pipes] [-a active] [-w writes] [-r rounds] [-u warmup] [-T]
+ * -T enables thread support (evthread_use_pthreads) first: the cost of locking.
  * Prints one machine-readable "RESULT" line at the end.
  */
 #define _GNU_SOURCE 1
@@ -143,13 +144,14 @@ int main(int argc, char **argv)
 	double *times, med, best;
 	long nofile;
 
-	while ((opt = getopt(argc, argv, "n:a:w:r:u:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:a:w:r:u:Th")) != -1) {
 		switch (opt) {
 		case 'n': num_pipes = atoi(optarg); break;
 		case 'a': num_active = atoi(optarg); break;
 		case 'w': num_writes = atol(optarg); break;
 		case 'r': num_rounds = atoi(optarg); break;
 		case 'u': num_warmup = atoi(optarg); break;
+		case 'T': bench_enable_threads(); break;
 		default: usage();
 		}
 	}

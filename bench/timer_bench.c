@@ -23,7 +23,8 @@
  * instruction counting.
  *
  * Usage: timer_bench [-x tests] [-k pending] [-o ops] [-f timers] [-t ms]
- *                    [-c common] [-r rounds] [-S seed] [-s]
+ *                    [-c common] [-r rounds] [-S seed] [-s] [-T]
+ * -T enables thread support (evthread_use_pthreads) first: the cost of locking.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "x:k:o:f:t:c:r:S:sh")) != -1) {
+	while ((opt = getopt(argc, argv, "x:k:o:f:t:c:r:S:sTh")) != -1) {
 		switch (opt) {
 		case 'x': tests = optarg; break;
 		case 'k': pending_count = atoi(optarg); break;
@@ -302,6 +303,7 @@ int main(int argc, char **argv)
 		case 'r': rounds = atoi(optarg); break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
 		case 's': settle = 1; break;
+		case 'T': bench_enable_threads(); break;
 		default: usage();
 		}
 	}

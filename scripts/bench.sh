@@ -318,6 +318,13 @@ if [ "$DO_CG" = 1 ]; then
       i2=$(cg_total "$p.2" -- "$exe" -n "$n" -a "$a" -w "$w2" -r 1 -u 0) || continue
       c1=$(field "$p.1.out" pipe callbacks) c2=$(field "$p.2.out" pipe callbacks)
       cg_record "cg_pipe_n${n}_a$a" "$lib" "$i1" "$i2" "$(( c2 - c1 ))"
+      [ "$lib" = raw ] && continue
+      # The same with thread support enabled (-T): what locking costs.
+      log "callgrind pipe n=$n a=$a $lib, threads enabled"
+      i1=$(cg_total "$p.T1" -- "$exe" -n "$n" -a "$a" -w "$w1" -r 1 -u 0 -T) || continue
+      i2=$(cg_total "$p.T2" -- "$exe" -n "$n" -a "$a" -w "$w2" -r 1 -u 0 -T) || continue
+      c1=$(field "$p.T1.out" pipe callbacks) c2=$(field "$p.T2.out" pipe callbacks)
+      cg_record "cg_pipeT_n${n}_a$a" "$lib" "$i1" "$i2" "$(( c2 - c1 ))"
     done
   done
   for lib in "${LIBS[@]}"; do
@@ -406,6 +413,8 @@ row() {
     echo "[user-space instructions, callgrind]"
     row "pipe n=100 a=1" "instr/cb" cg_pipe_n100_a1 pipe_bench
     row "pipe n=1000 a=100" "instr/cb" cg_pipe_n1000_a100 pipe_bench
+    row "pipe n=100 a=1, threads enabled" "instr/cb" cg_pipeT_n100_a1 pipe_bench
+    row "pipe n=1000 a=100, threads enabled" "instr/cb" cg_pipeT_n1000_a100 pipe_bench
     row "timer add+del, $TIMER_PENDING pending" "instr/pair" cg_adddel timer_bench
     row "timer add+fire, whole round" "instr/timer" cg_fire_round timer_bench
     row "timer fire, loop only" "instr/timer" cg_fire_loop timer_bench
