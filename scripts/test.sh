@@ -7,14 +7,19 @@
 #   packages  apt-get installs what is missing (checked with dpkg-query, so reruns are fast)
 #   normal    build/      RelWithDebInfo, ctest (unit, header and integration tests)
 #   asan      build-asan/ RelWithDebInfo + ASan/UBSan (VIGIL_SANITIZE=ON, no bench), ctest
+#   tsan      build-tsan/ ThreadSanitizer (VIGIL_SANITIZE_THREAD=ON), the thread tests (ctest -L thread)
+#   fuzz      build-fuzz/ libFuzzer targets (scripts/fuzz.sh, clang + ASan/UBSan), each run
+#             for VIGIL_FUZZ_SECONDS seconds (default 60)
 #   abi       ../shared/abi/abi-check layout and api on include/, symbols on build/lib
 # Logs go to build-logs/. The last line printed is "N passed, M failed", where N and M
-# count ctest tests of both builds, the three ABI checks, and any stage that broke before
-# its tests could run (a failed configure or build counts as one failure).
+# count ctest tests of both builds, each fuzz target, the three ABI checks, and any stage
+# that broke before its tests could run (a failed configure or build counts as one
+# failure).
 # Exit status: 0 only if M is 0.
 #
 # Environment: VIGIL_JOBS (parallel jobs, default 2), VIGIL_SKIP_ASAN=1 (leave out the
-# sanitizer build, for a quicker local run; CI always runs it).
+# sanitizer build, for a quicker local run; CI always runs it), VIGIL_SKIP_TSAN=1 and
+# VIGIL_SKIP_FUZZ=1 (the same for those stages), VIGIL_FUZZ_SECONDS (time per fuzz target).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +31,7 @@ mkdir -p "$logs"
 
 passed=0
 failed=0
+ctest_extra=()   # extra ctest arguments for the next build_and_test (e.g. a label)
 skipped=0
 failures=()
 script_start=$SECONDS
@@ -41,7 +47,7 @@ elapsed() { printf '%ds' $((SECONDS - $1)); }
 # ---------------------------------------------------------------------------------------
 # packages
 # ---------------------------------------------------------------------------------------
-packages=(cmake make g++ gcc binutils clang googletest libgtest-dev libgmock-dev
+packages=(cmake make g++ gcc binutils clang libclang-rt-14-dev googletest libgtest-dev libgmock-dev
           memcached libevent-dev valgrind python3 pkg-config util-linux)
 
 install_packages() {
@@ -137,7 +143,7 @@ build_and_test() {   # $1 = label, $2 = build dir, rest = extra cmake options
   local junit="$logs/$label-junit.xml" rc=0
   rm -f "$junit"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 900 --no-tests=error \
-    --output-junit "$junit" || rc=$?
+    --output-junit "$junit" "${ctest_extra[@]}" || rc=$?
   if [[ ! -s "$junit" ]]; then
     record_fail "$label: ctest did not run (exit $rc)"
     return 0
@@ -163,6 +169,32 @@ build_and_test() {   # $1 = label, $2 = build dir, rest = extra cmake options
   if [[ "$label" == normal ]] && grep -q 'name="integration\.[^"]*"[^>]*status="notrun"' "$junit"; then
     record_fail "$label: an integration test was skipped although its packages were installed"
   fi
+}
+
+# ---------------------------------------------------------------------------------------
+# fuzzing: every target of scripts/fuzz.sh counts as one test
+# ---------------------------------------------------------------------------------------
+fuzz_stage() {
+  local t0=$SECONDS t targets
+  banner "fuzz: build"
+  if ! bash "$repo/scripts/fuzz.sh" --build >"$logs/fuzz-build.log" 2>&1; then
+    grep -n -m 30 -E 'error|undefined reference' "$logs/fuzz-build.log" || true
+    tail -n 20 "$logs/fuzz-build.log"
+    record_fail "fuzz: build failed (log: $logs/fuzz-build.log)"
+    return 0
+  fi
+  targets="$(bash "$repo/scripts/fuzz.sh" --list)"
+  for t in $targets; do
+    banner "fuzz: $t (${VIGIL_FUZZ_SECONDS:-60}s)"
+    if bash "$repo/scripts/fuzz.sh" --no-build "$t" >"$logs/fuzz-$t.log" 2>&1; then
+      passed=$((passed + 1))
+      note "fuzz $t: $(grep -o 'ok (.*)' "$logs/fuzz-$t.log" | tail -n 1)"
+    else
+      tail -n 30 "$logs/fuzz-$t.log"
+      record_fail "fuzz $t: failed (log: $logs/fuzz-$t.log; inputs: $repo/build-fuzz/artifacts/$t/)"
+    fi
+  done
+  note "fuzz: done in $(elapsed "$t0")"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -201,14 +233,31 @@ else
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
+if [[ "${VIGIL_SKIP_TSAN:-0}" == 1 && "${CI:-}" != true ]]; then
+  banner "tsan: left out (VIGIL_SKIP_TSAN=1)"
+else
+  # Any data race or lock-order problem fails the test that hit it.
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+  ctest_extra=(-L thread)
+  build_and_test tsan "$repo/build-tsan" -DVIGIL_SANITIZE_THREAD=ON -DVIGIL_BUILD_BENCH=OFF
+  ctest_extra=()
+  unset TSAN_OPTIONS
+fi
+
+if [[ "${VIGIL_SKIP_FUZZ:-0}" == 1 && "${CI:-}" != true ]]; then
+  banner "fuzz: left out (VIGIL_SKIP_FUZZ=1)"
+else
+  fuzz_stage
+fi
+
 if [[ ! -f "$shared/abi/abi-check" ]]; then
   banner "abi"
   record_fail "abi: $shared/abi/abi-check not found (shared/ must be a sibling of the repository: $shared)"
 else
-  abi_headers="--headers=event.h,event_compat.h,event_struct.h,util.h,top/evutil.h"
+  abi_headers="--headers=event.h,event_compat.h,event_struct.h,util.h,thread.h,top/evutil.h"
   abi_check layout "$abi_headers" layout "$repo/include"
   abi_check api "$abi_headers" api "$repo/include"
-  abi_check symbols --headers=event.h,event_compat.h symbols "$repo/build/lib"
+  abi_check symbols --headers=event.h,event_compat.h,util.h,thread.h symbols "$repo/build/lib"
 fi
 
 banner "summary ($(elapsed "$script_start"))"

@@ -257,7 +257,8 @@ ev_int64_t evutil_strtoll(const char *s, char **endptr, int base);
 
 /**
  * A snprintf() that always NUL-terminates (when @p buflen > 0).  Returns the
- * length the full output would have had, or -1 on an output error.
+ * length the full output would have had, 0 when @p buflen is 0 (as libevent
+ * does), or -1 on an output error.
  */
 EVENT2_EXPORT_SYMBOL
 int evutil_snprintf(char *buf, size_t buflen, const char *format, ...)
@@ -279,7 +280,9 @@ int evutil_vsnprintf(char *buf, size_t buflen, const char *format, va_list ap)
 
 /**
  * Writes the text form of the address @p src (family @p af) into @p dst.
- * Returns @p dst, or NULL for an unknown family or a too small buffer.
+ * Returns @p dst, or NULL for an unknown family or a too small buffer.  As in
+ * libevent, an IPv6 text exactly as long as @p len is cut short (the last byte
+ * always holds the terminator) and still reported as success.
  */
 EVENT2_EXPORT_SYMBOL
 const char *evutil_inet_ntop(int af, const void *src, char *dst, size_t len);
@@ -473,8 +476,9 @@ EVENT2_EXPORT_SYMBOL
 int evutil_secure_rng_init(void);
 
 /**
- * Names the device to read seed bytes from instead of /dev/urandom; call it
- * before the generator is seeded.  Returns 0 on success, -1 on failure.
+ * Names a device to read seed bytes from.  The generator seeds itself from
+ * the kernel (getrandom), so, like Debian's libevent (built on arc4random),
+ * this always returns -1 and changes nothing.
  */
 EVENT2_EXPORT_SYMBOL
 int evutil_secure_rng_set_urandom_device_file(char *fname);
@@ -490,7 +494,7 @@ void evutil_secure_rng_add_bytes(const char *dat, size_t datlen);
  * Formats @p tm (the current time when NULL) as an RFC 1123 date such as
  * "Sun, 06 Nov 1994 08:49:37 GMT" into @p date, truncating (but always
  * terminating) if @p datelen is too small.  Returns the length the complete
- * date needs, like snprintf(), or -1 on failure.
+ * date needs, like snprintf() (0 when @p datelen is 0), or -1 on failure.
  */
 EVENT2_EXPORT_SYMBOL
 int evutil_date_rfc1123(char *date, const size_t datelen, const struct tm *tm);

@@ -2,9 +2,9 @@
 // evutil_inet_pton_scope, evutil_inet_ntop, evutil_parse_sockaddr_port and
 // evutil_sockaddr_cmp.
 //
-// libevent 2.1.12 never hands these to the C library: it has its own parsers, and
-// programs see their acceptance rules, which are looser than inet_pton(3)'s in some
-// places and stricter in others. vigil reproduces those rules exactly (the tests in
+// libevent 2.1.12 does not use inet_pton(3) / inet_ntop(3) for these: it has its own
+// parser and formatter, and programs see their rules, which are looser than libc's in
+// some places and format some addresses differently. vigil reproduces those rules exactly (the tests in
 // tests/util and the differential fuzzers in fuzz/ compare the two libraries):
 //
 //  * An IPv4 address is four "%u" conversions of sscanf separated by dots and followed
@@ -12,8 +12,8 @@
 //    number of leading zeros, is read like strtoul() and then cut to 32 bits, and must
 //    end up at most 255 ("01.2.3.4", " 1.2.3.4", "+1.2.3.4" are all 1.2.3.4).
 //  * An IPv6 address is up to eight groups of 1 to 4 characters read by strtol(..., 16)
-//    (so "0x12" is a group, the 0x included in the 4), at most one "::", a trailing
-//    single ':' after the eighth group tolerated, and an optional trailing IPv4 part
+//    (so "0x12" is a group, the 0x included in the 4), at most one "::", a single ':'
+//    after the last group tolerated ("1::2:"), and an optional trailing IPv4 part
 //    in the form above, which starts at the last run of decimal digits before the
 //    first '.'.
 //  * Formatting IPv6 compresses the first longest run (two or more) of zero groups and
