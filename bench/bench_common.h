@@ -38,6 +38,23 @@ static BENCH_UNUSED double bench_now_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- options ------------------------------------------------------------- */
+
+/* Whether the comma-separated list names item exactly (the -x test selection). */
+static BENCH_UNUSED int bench_list_has(const char *list, const char *item)
+{
+	size_t len = strlen(item);
+	while (*list) {
+		size_t seg = strcspn(list, ",");
+		if (seg == len && strncmp(list, item, len) == 0)
+			return 1;
+		list += seg;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
 /* ---- statistics ---------------------------------------------------------- */
 
 static BENCH_UNUSED int bench_cmp_double(const void *a, const void *b)

@@ -240,17 +240,7 @@ static void test_fds(const char *name, int use_new)
 
 static int want(const char *name)
 {
-	size_t len = strlen(name);
-	const char *p = tests;
-	while (*p) {
-		size_t seg = strcspn(p, ",");
-		if (seg == len && strncmp(p, name, len) == 0)
-			return 1;
-		p += seg;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
+	return bench_list_has(tests, name);
 }
 
 static void usage(void)
