@@ -87,11 +87,14 @@ public:
             // EPOLLIN -> EV_READ, EPOLLOUT -> EV_WRITE, EPOLLRDHUP -> EV_CLOSED; an error, or
             // a hang-up without the read-side one, wakes readers and writers alike.
             static_assert(EPOLLIN == 0x1 && EPOLLOUT == 0x4 && EPOLLRDHUP == 0x2000);
-            short what = short(((e & EPOLLIN) << 1) | (e & EPOLLOUT) | ((e & EPOLLRDHUP) >> 6));
-            if (VIGIL_UNLIKELY(e & (EPOLLHUP | EPOLLERR)) &&
-                ((e & EPOLLERR) || !(e & EPOLLRDHUP)))
-                what = EV_READ | EV_WRITE;
-            if (what) base.io_ready(fd, short(what | EV_ET));
+            short what = EV_READ;
+            if (VIGIL_UNLIKELY(e != EPOLLIN)) {  // plain readability is by far the most common
+                what = short(((e & EPOLLIN) << 1) | (e & EPOLLOUT) | ((e & EPOLLRDHUP) >> 6));
+                if ((e & (EPOLLHUP | EPOLLERR)) && ((e & EPOLLERR) || !(e & EPOLLRDHUP)))
+                    what = EV_READ | EV_WRITE;
+                if (!what) continue;
+            }
+            base.io_ready(fd, short(what | EV_ET));
         }
         if (VIGIL_UNLIKELY(n == nevents_) && n < kMaxEvents) {
             // A full batch: more may be waiting, so take more next time.

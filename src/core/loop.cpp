@@ -202,17 +202,21 @@ int event_base::run_loop(int flags) {
     for (;;) {
         got_continue = false;
         if (got_term || got_break) break;
-        if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) && !event_count_active && !has_events()) {
-            vigil_debug("event_base_loop: no events registered");
-            retval = 1;
-            break;
-        }
-        Micros timeout = -1;
-        if (event_count_active || (flags & EVLOOP_NONBLOCK)) {
-            timeout = 0;
-        } else if (!timers.empty()) {
-            Micros t = now();
-            timeout = timers.top_deadline() > t ? timers.top_deadline() - t : 0;
+        // Wait only when nothing is active: until the first timer, or indefinitely.
+        Micros timeout = 0;
+        if (!event_count_active) {
+            if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) && !has_events()) {
+                vigil_debug("event_base_loop: no events registered");
+                retval = 1;
+                break;
+            }
+            if (!(flags & EVLOOP_NONBLOCK)) {
+                timeout = -1;
+                if (!timers.empty()) {
+                    Micros t = now();
+                    timeout = timers.top_deadline() > t ? timers.top_deadline() - t : 0;
+                }
+            }
         }
         // Callbacks deferred with "active later" become active now.
         while (event_callback* cb = active_later.first) {
