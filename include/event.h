@@ -29,6 +29,8 @@
 #include <event2/event_struct.h>
 #include <event2/event.h>
 #include <event2/event_compat.h>
-/* buffer.h, buffer_compat.h, bufferevent*.h, tag.h and tag_compat.h join here once they exist. */
+#include <event2/buffer.h>
+#include <event2/buffer_compat.h>
+/* bufferevent*.h, tag.h and tag_compat.h join here once they exist. */
 
 #endif /* VIGIL_EVENT_H_ */

@@ -1,0 +1,1579 @@
+// evbuffer: event2/buffer.h and event2/buffer_compat.h.
+//
+// A buffer is a singly linked list of chunks (buffer.hpp). Data runs from `first`
+// through `last_data`; chunks after `last_data` are empty writable space left by
+// evbuffer_expand / evbuffer_reserve_space. Whole chunks move between buffers without
+// copying; caller memory (add_reference), file segments and shared views
+// (add_buffer_reference) are read-only chunks. Every size is checked before anything
+// is changed, so a refused call leaves the buffer exactly as it was.
+
+#include "buffer/buffer.hpp"
+#include "thread/thread.hpp"
+
+#include <event2/event.h>
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+using vigil::buf::CbEntry;
+using vigil::buf::Chunk;
+
+// A reference-counted piece of a file, mapped or read into memory when made.
+struct evbuffer_file_segment {
+    int fd = -1;
+    unsigned flags = 0;
+    ev_off_t length = 0;
+    unsigned char* contents = nullptr;  // the segment's bytes
+    void* map = nullptr;                // mmap base (contents may start inside it)
+    size_t map_len = 0;
+    uint32_t refs = 1;
+    void* lock = nullptr;
+    evbuffer_file_segment_cleanup_cb cleanup = nullptr;
+    void* cleanup_arg = nullptr;
+};
+
+namespace {
+
+// No single chunk is larger than libevent's limit for one chain.
+constexpr size_t kChunkMax = size_t(EV_SSIZE_MAX);
+constexpr size_t kMinAlloc = 1024;
+constexpr size_t kAutoMax = 4096;     // growth of automatically sized chunks stops here
+constexpr size_t kMaxRead = 4096;     // evbuffer_read's per-call limit, as libevent 2.1
+constexpr int kMaxWriteIov = 128;
+constexpr int kMaxReadIov = 4;
+
+// ---- locking
+
+bool locked_mode(const evbuffer* b) { return b->lock && vigil::threads_enabled(); }
+
+struct Guard {
+    evbuffer* b;
+    explicit Guard(evbuffer* buf) : b(buf) {
+        if (locked_mode(b)) vigil::lock_acquire(b->lock);
+    }
+    ~Guard() {
+        if (locked_mode(b)) vigil::lock_release(b->lock);
+    }
+};
+
+// Two buffers, locked in address order; a shared lock is taken once.
+struct Guard2 {
+    void* l1 = nullptr;
+    void* l2 = nullptr;
+    Guard2(evbuffer* a, evbuffer* b) {
+        void* la = locked_mode(a) ? a->lock : nullptr;
+        void* lb = locked_mode(b) ? b->lock : nullptr;
+        if (la == lb) lb = nullptr;
+        if (la && lb && lb < la) {
+            void* t = la;
+            la = lb;
+            lb = t;
+        }
+        l1 = la;
+        l2 = lb;
+        if (l1) vigil::lock_acquire(l1);
+        if (l2) vigil::lock_acquire(l2);
+    }
+    ~Guard2() {
+        if (l2) vigil::lock_release(l2);
+        if (l1) vigil::lock_release(l1);
+    }
+};
+
+// ---- chunks
+
+Chunk* chunk_new(size_t cap) {
+    if (cap > kChunkMax - sizeof(Chunk) - kMinAlloc) return nullptr;
+    size_t alloc = sizeof(Chunk) + cap;
+    if (alloc < kMinAlloc) alloc = kMinAlloc;
+    void* p = vigil::mm_malloc(alloc);
+    if (!p) return nullptr;
+    Chunk* c = new (p) Chunk();
+    c->base = static_cast<unsigned char*>(p) + sizeof(Chunk);
+    c->cap = alloc - sizeof(Chunk);
+    return c;
+}
+
+// A chunk header without storage (references, file segments, views).
+Chunk* chunk_header(vigil::buf::ChunkKind kind) {
+    Chunk* c = vigil::mm_new<Chunk>();
+    if (c) c->kind = kind;
+    return c;
+}
+
+void seg_release(evbuffer_file_segment* seg);
+
+void chunk_release(Chunk* c) {
+    if (--c->refs) return;
+    Chunk* owner = nullptr;
+    switch (c->kind) {
+        case vigil::buf::kUserRef:
+            if (c->cleanup) c->cleanup(c->base, c->cap, c->cleanup_arg);
+            break;
+        case vigil::buf::kFileSeg:
+            seg_release(c->seg);
+            break;
+        case vigil::buf::kView:
+            owner = c->owner;
+            break;
+        case vigil::buf::kOwned:
+            break;
+    }
+    c->~Chunk();
+    vigil::mm_free(c);
+    if (owner) chunk_release(owner);
+}
+
+// Frees the empty chunks after last_data.
+void free_trailing(evbuffer* b) {
+    Chunk* c = b->last_data ? b->last_data->next : b->first;
+    while (c) {
+        Chunk* n = c->next;
+        chunk_release(c);
+        c = n;
+    }
+    if (b->last_data)
+        b->last_data->next = nullptr;
+    else
+        b->first = nullptr;
+    b->last = b->last_data;
+}
+
+void drop_all(evbuffer* b) {
+    Chunk* c = b->first;
+    while (c) {
+        Chunk* n = c->next;
+        chunk_release(c);
+        c = n;
+    }
+    b->first = b->last = b->last_data = nullptr;
+    b->total = 0;
+}
+
+// Appends a list of data-holding chunks [head..tail] after last_data.
+void link_data(evbuffer* b, Chunk* head, Chunk* tail, size_t bytes) {
+    free_trailing(b);
+    if (b->last_data)
+        b->last_data->next = head;
+    else
+        b->first = head;
+    tail->next = nullptr;
+    b->last_data = b->last = tail;
+    b->total += bytes;
+}
+
+// Stops appends into last_data's free tail (used when the next writes must go to a
+// later chunk, so reservations stay in one place).
+void seal(Chunk* c) {
+    if (c && c->kind == vigil::buf::kOwned) c->cap = c->misalign + c->off;
+}
+
+// A chunk with at least n contiguous free bytes where the next append goes.
+Chunk* ensure_contig(evbuffer* b, size_t n) {
+    if (n > kChunkMax) return nullptr;
+    Chunk* ld = b->last_data;
+    if (ld && ld->writable()) {
+        if (ld->space() >= n) return ld;
+        // Little data in a big chunk: move it to the front instead of allocating.
+        if (ld->off <= 2048 && ld->off < ld->cap / 2 && ld->cap - ld->off >= n) {
+            memmove(ld->base, ld->data(), ld->off);
+            ld->misalign = 0;
+            return ld;
+        }
+    }
+    Chunk* t = ld ? ld->next : b->first;
+    if (t && t->cap >= n) {
+        Chunk* rest = t->next;
+        while (rest) {
+            Chunk* nx = rest->next;
+            chunk_release(rest);
+            rest = nx;
+        }
+        t->next = nullptr;
+        b->last = t;
+        if (ld && ld->writable()) seal(ld);
+        return t;
+    }
+    Chunk* c = chunk_new(n);
+    if (!c) return nullptr;
+    free_trailing(b);
+    if (ld && ld->writable()) seal(ld);
+    if (ld)
+        ld->next = c;
+    else
+        b->first = c;
+    b->last = c;
+    return c;
+}
+
+// The first chunk whose free tail is part of the writable end of the buffer.
+Chunk* first_extent(evbuffer* b) {
+    Chunk* ld = b->last_data;
+    if (ld && ld->writable() && ld->space() > 0) return ld;
+    return ld ? ld->next : b->first;
+}
+
+// After space in [from..] was filled, some chunks may have received nothing while a
+// later one did: unlink those empty chunks so data stays contiguous in the list.
+void settle(evbuffer* b, Chunk* new_ld) {
+    if (!new_ld) return;
+    Chunk** link = b->last_data ? &b->last_data->next : &b->first;
+    if (b->last_data == new_ld) return;
+    while (*link != new_ld) {
+        Chunk* c = *link;
+        if (c->off == 0) {
+            *link = c->next;
+            chunk_release(c);
+        } else {
+            link = &c->next;
+        }
+    }
+    b->last_data = new_ld;
+    if (!new_ld->next) b->last = new_ld;
+}
+
+// ---- callbacks
+
+void purge_dead(evbuffer* b) {
+    CbEntry** link = &b->cbs;
+    while (*link) {
+        CbEntry* e = *link;
+        if (e->dead) {
+            *link = e->next;
+            vigil::mm_free(e);
+        } else {
+            link = &e->next;
+        }
+    }
+    b->cb_dead = false;
+}
+
+void run_callbacks(evbuffer* b, bool from_deferred) {
+    if (!b->cbs) {
+        b->n_add = b->n_del = 0;
+        return;
+    }
+    if (b->deferred && !from_deferred) {
+        if (b->defer_ev) event_active(b->defer_ev, EV_TIMEOUT, 1);
+        return;
+    }
+    if (b->n_add == 0 && b->n_del == 0) return;
+    evbuffer_cb_info info;
+    size_t now = b->total;
+    info.orig_size = now + b->n_del - b->n_add;
+    info.n_added = b->n_add;
+    info.n_deleted = b->n_del;
+    b->n_add = b->n_del = 0;
+    ++b->cb_depth;
+    for (CbEntry* e = b->cbs; e; e = e->next) {
+        if (e->dead || !(e->flags & EVBUFFER_CB_ENABLED)) continue;
+        if (e->is_obsolete)
+            e->cb.obsolete(b, info.orig_size, now, e->arg);
+        else
+            e->cb.func(b, &info, e->arg);
+    }
+    if (--b->cb_depth == 0 && b->cb_dead) purge_dead(b);
+}
+
+void deferred_cb(evutil_socket_t, short, void* arg) {
+    evbuffer* b = static_cast<evbuffer*>(arg);
+    Guard g(b);
+    run_callbacks(b, true);
+}
+
+void unlink_cb(evbuffer* b, CbEntry* e) {
+    if (b->cb_depth > 0) {
+        e->dead = true;
+        b->cb_dead = true;
+        return;
+    }
+    for (CbEntry** link = &b->cbs; *link; link = &(*link)->next) {
+        if (*link == e) {
+            *link = e->next;
+            vigil::mm_free(e);
+            return;
+        }
+    }
+}
+
+CbEntry* new_cb(evbuffer* b) {
+    CbEntry* e = static_cast<CbEntry*>(vigil::mm_calloc(1, sizeof(CbEntry)));
+    if (!e) return nullptr;
+    e->flags = EVBUFFER_CB_ENABLED;
+    e->next = b->cbs;
+    b->cbs = e;
+    return e;
+}
+
+// ---- data movement
+
+void drain_internal(evbuffer* b, size_t len) {
+    if (len >= b->total) {
+        // Keep one small owned chunk as empty space, so a buffer that is filled and
+        // emptied in turn does not allocate every time.
+        Chunk* keep = b->last_data;
+        if (keep && (!keep->writable() || keep->cap > kAutoMax)) keep = nullptr;
+        if (keep) {
+            Chunk** link = &b->first;
+            while (*link != keep) link = &(*link)->next;
+            *link = keep->next;
+            keep->next = nullptr;
+        }
+        drop_all(b);
+        if (keep) {
+            keep->misalign = keep->off = 0;
+            b->first = b->last = keep;
+        }
+        return;
+    }
+    b->total -= len;
+    while (len) {
+        Chunk* c = b->first;
+        if (c->off <= len) {
+            len -= c->off;
+            b->first = c->next;
+            chunk_release(c);
+        } else {
+            c->misalign += len;
+            c->off -= len;
+            len = 0;
+        }
+    }
+}
+
+void copy_from(const Chunk* c, size_t i, unsigned char* out, size_t n) {
+    while (n) {
+        size_t take = c->off - i;
+        if (take > n) take = n;
+        memcpy(out, c->data() + i, take);
+        out += take;
+        n -= take;
+        c = c->next;
+        i = 0;
+    }
+}
+
+int add_internal(evbuffer* b, const void* data, size_t len) {
+    if (b->freeze_end) return -1;
+    if (len > SIZE_MAX - b->total) return -1;
+    if (len == 0) return 0;
+    Chunk* ld = b->last_data;
+    size_t avail = (ld && ld->writable()) ? ld->space() : 0;
+    for (Chunk* t = ld ? ld->next : b->first; t && avail < len; t = t->next) avail += t->cap;
+    Chunk* extra = nullptr;
+    if (avail < len) {
+        size_t rem = len - avail;
+        size_t grow = b->last ? b->last->cap * 2 : 0;
+        if (grow > kAutoMax) grow = kAutoMax;
+        extra = chunk_new(rem > grow ? rem : grow);
+        if (!extra) return -1;
+    }
+    const unsigned char* src = static_cast<const unsigned char*>(data);
+    size_t left = len;
+    Chunk* new_ld = ld;
+    if (ld && ld->writable() && ld->space()) {
+        size_t take = ld->space() < left ? ld->space() : left;
+        memcpy(ld->data() + ld->off, src, take);
+        ld->off += take;
+        src += take;
+        left -= take;
+    }
+    for (Chunk* t = ld ? ld->next : b->first; t && left; t = t->next) {
+        size_t take = t->cap < left ? t->cap : left;
+        memcpy(t->base, src, take);
+        t->off = take;
+        src += take;
+        left -= take;
+        new_ld = t;
+    }
+    if (extra) {
+        memcpy(extra->base, src, left);
+        extra->off = left;
+        if (b->last)
+            b->last->next = extra;
+        else
+            b->first = extra;
+        b->last = extra;
+        new_ld = extra;
+    }
+    b->last_data = new_ld;
+    b->total += len;
+    b->n_add += len;
+    run_callbacks(b, false);
+    return 0;
+}
+
+// Describes up to max extents of writable space covering `want` bytes (all of each
+// extent when exact is false). Returns the number of extents, or -1.
+int make_space(evbuffer* b, size_t want, evbuffer_iovec* vec, int max, bool exact) {
+    if (want > kChunkMax) return -1;
+    size_t have = 0;
+    int n = 0;
+    for (Chunk* c = first_extent(b); c && n < max; c = c->next) {
+        have += c->space();
+        ++n;
+        if (have >= want) break;
+    }
+    if (have < want || n == 0) {
+        Chunk* ld = b->last_data;
+        size_t tail = (ld && ld->writable()) ? ld->space() : 0;
+        size_t need = (tail && max >= 2) ? want - tail : want;
+        Chunk* c = chunk_new(need);
+        if (!c) return -1;
+        free_trailing(b);
+        if (tail && max < 2) seal(ld);
+        if (ld)
+            ld->next = c;
+        else
+            b->first = c;
+        b->last = c;
+    }
+    n = 0;
+    size_t left = want;
+    for (Chunk* c = first_extent(b); c && n < max; c = c->next) {
+        size_t len = c->space();
+        if (exact && len > left) len = left;
+        vec[n].iov_base = c->data() + c->off;
+        vec[n].iov_len = len;
+        ++n;
+        if (len >= left) break;
+        left -= len;
+    }
+    return n;
+}
+
+// Accepts `bytes` written into the extents starting at first_extent.
+void commit_bytes(evbuffer* b, size_t bytes) {
+    Chunk* new_ld = nullptr;
+    size_t left = bytes;
+    for (Chunk* c = first_extent(b); c && left; c = c->next) {
+        size_t take = c->space() < left ? c->space() : left;
+        c->off += take;
+        left -= take;
+        if (take) new_ld = c;
+    }
+    settle(b, new_ld);
+    b->total += bytes;
+    b->n_add += bytes;
+}
+
+// ---- positions
+
+evbuffer_ptr not_found() {
+    evbuffer_ptr p;
+    p.pos = -1;
+    p.internal_.chain = nullptr;
+    p.internal_.pos_in_chain = 0;
+    return p;
+}
+
+// Sets p to absolute position `at` (<= total); a chunk boundary belongs to the next chunk.
+void locate(const evbuffer* b, size_t at, evbuffer_ptr* p) {
+    p->pos = ev_ssize_t(at);
+    Chunk* c = b->first;
+    while (c && c->off && at >= c->off) {
+        at -= c->off;
+        c = c->next;
+    }
+    if (c && c->off == 0) c = nullptr;
+    p->internal_.chain = c;
+    p->internal_.pos_in_chain = c ? at : 0;
+}
+
+bool match_at(const Chunk* c, size_t i, const unsigned char* what, size_t len) {
+    while (len) {
+        if (!c || c->off == 0) return false;
+        size_t take = c->off - i;
+        if (take > len) take = len;
+        if (memcmp(c->data() + i, what, take) != 0) return false;
+        what += take;
+        len -= take;
+        c = c->next;
+        i = 0;
+    }
+    return true;
+}
+
+// First position >= start holding a byte from `set` (one or two bytes).
+bool find_chars(const evbuffer* b, evbuffer_ptr* it, const char* set) {
+    if (it->pos < 0) return false;
+    Chunk* c = static_cast<Chunk*>(it->internal_.chain);
+    size_t i = it->internal_.pos_in_chain;
+    ev_ssize_t pos = it->pos;
+    for (; c && c->off; c = c->next, i = 0) {
+        const unsigned char* d = c->data();
+        for (size_t k = i; k < c->off; ++k) {
+            if (d[k] == (unsigned char)set[0] || (set[1] && d[k] == (unsigned char)set[1])) {
+                it->pos = pos + ev_ssize_t(k - i);
+                it->internal_.chain = c;
+                it->internal_.pos_in_chain = k;
+                return true;
+            }
+        }
+        pos += ev_ssize_t(c->off - i);
+    }
+    (void)b;
+    return false;
+}
+
+int byte_at(const evbuffer* b, size_t at) {
+    if (at >= b->total) return -1;
+    evbuffer_ptr p;
+    locate(b, at, &p);
+    const Chunk* c = static_cast<const Chunk*>(p.internal_.chain);
+    return c->data()[p.internal_.pos_in_chain];
+}
+
+evbuffer_ptr search_range(evbuffer* b, const char* what, size_t len, const evbuffer_ptr* start,
+                          const evbuffer_ptr* end) {
+    evbuffer_ptr p;
+    if (start) {
+        p = *start;
+        if (p.pos < 0) return not_found();
+    } else {
+        p.pos = 0;
+        p.internal_.chain = b->first;
+        p.internal_.pos_in_chain = 0;
+        if (b->first && b->first->off == 0) p.internal_.chain = nullptr;
+    }
+    if (len == 0 || len > size_t(EV_SSIZE_MAX)) return p;
+    if (!what) return not_found();
+    const unsigned char* w = reinterpret_cast<const unsigned char*>(what);
+    Chunk* c = static_cast<Chunk*>(p.internal_.chain);
+    size_t i = p.internal_.pos_in_chain;
+    ev_ssize_t pos = p.pos;
+    while (c && c->off) {
+        if (end && end->pos >= 0 && pos > end->pos) break;
+        const unsigned char* d = c->data();
+        const void* hit = memchr(d + i, w[0], c->off - i);
+        if (!hit) {
+            pos += ev_ssize_t(c->off - i);
+            c = c->next;
+            i = 0;
+            continue;
+        }
+        size_t k = size_t(static_cast<const unsigned char*>(hit) - d);
+        pos += ev_ssize_t(k - i);
+        i = k;
+        if (match_at(c, i, w, len)) {
+            if (end && pos + ev_ssize_t(len) > end->pos) break;
+            p.pos = pos;
+            p.internal_.chain = c;
+            p.internal_.pos_in_chain = i;
+            return p;
+        }
+        ++pos;
+        if (++i == c->off) {
+            c = c->next;
+            i = 0;
+        }
+    }
+    return not_found();
+}
+
+evbuffer_ptr search_eol(evbuffer* b, evbuffer_ptr* start, size_t* eol_len, evbuffer_eol_style style) {
+    evbuffer_ptr it;
+    size_t extra = 0;
+    bool ok = false;
+    if (start) {
+        it = *start;
+    } else {
+        locate(b, 0, &it);
+    }
+    if (it.pos >= 0) {
+        switch (style) {
+            case EVBUFFER_EOL_ANY:
+                if (find_chars(b, &it, "\r\n")) {
+                    size_t at = size_t(it.pos);
+                    while (true) {
+                        int ch = byte_at(b, at + extra);
+                        if (ch != '\r' && ch != '\n') break;
+                        ++extra;
+                    }
+                    ok = true;
+                }
+                break;
+            case EVBUFFER_EOL_CRLF_STRICT: {
+                evbuffer_ptr r = search_range(b, "\r\n", 2, &it, nullptr);
+                if (r.pos >= 0) {
+                    it = r;
+                    extra = 2;
+                    ok = true;
+                }
+                break;
+            }
+            case EVBUFFER_EOL_CRLF: {
+                ev_ssize_t from = it.pos;
+                if (find_chars(b, &it, "\n\0")) {
+                    extra = 1;
+                    ok = true;
+                    if (it.pos != from && byte_at(b, size_t(it.pos) - 1) == '\r') {
+                        locate(b, size_t(it.pos) - 1, &it);
+                        extra = 2;
+                    }
+                }
+                break;
+            }
+            case EVBUFFER_EOL_LF:
+                if (find_chars(b, &it, "\n\0")) {
+                    extra = 1;
+                    ok = true;
+                }
+                break;
+            case EVBUFFER_EOL_NUL: {
+                // find_chars treats a NUL second byte as "no second byte".
+                static const char nul[2] = {0, 0};
+                if (find_chars(b, &it, nul)) {
+                    extra = 1;
+                    ok = true;
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    if (!ok) {
+        it = not_found();
+        extra = 0;
+    }
+    if (eol_len) *eol_len = extra;
+    return it;
+}
+
+ev_ssize_t copyout_from(evbuffer* b, const evbuffer_ptr* pos, void* out, size_t datlen) {
+    const Chunk* c;
+    size_t i;
+    if (pos) {
+        if (pos->pos < 0 || size_t(pos->pos) > b->total) return -1;
+        if (datlen > size_t(EV_SSIZE_MAX - pos->pos)) return -1;
+        c = static_cast<const Chunk*>(pos->internal_.chain);
+        i = pos->internal_.pos_in_chain;
+        if (datlen + size_t(pos->pos) > b->total) datlen = b->total - size_t(pos->pos);
+    } else {
+        c = b->first;
+        i = 0;
+        if (datlen > b->total) datlen = b->total;
+    }
+    if (datlen == 0) return 0;
+    if (b->freeze_start) return -1;
+    if (!out) return -1;
+    copy_from(c, i, static_cast<unsigned char*>(out), datlen);
+    return ev_ssize_t(datlen);
+}
+
+int remove_internal(evbuffer* b, void* out, size_t datlen) {
+    ev_ssize_t n = copyout_from(b, nullptr, out, datlen);
+    if (n > 0) {
+        if (b->freeze_start) return -1;
+        drain_internal(b, size_t(n));
+        b->n_del += size_t(n);
+        run_callbacks(b, false);
+    }
+    return int(n);
+}
+
+int drain(evbuffer* b, size_t len) {
+    if (b->total == 0) return 0;
+    if (b->freeze_start) return -1;
+    if (len > b->total) len = b->total;
+    drain_internal(b, len);
+    b->n_del += len;
+    run_callbacks(b, false);
+    return 0;
+}
+
+// Moves all data chunks of src to the end of dst (no callbacks, no checks).
+void move_all(evbuffer* dst, evbuffer* src) {
+    size_t n = src->total;
+    free_trailing(src);
+    Chunk* head = src->first;
+    Chunk* tail = src->last_data;
+    src->first = src->last = src->last_data = nullptr;
+    src->total = 0;
+    link_data(dst, head, tail, n);
+}
+
+int add_buffer(evbuffer* out, evbuffer* in) {
+    size_t n = in->total;
+    if (n == 0 || out == in) return 0;
+    if (out->freeze_end || in->freeze_start) return -1;
+    move_all(out, in);
+    in->n_del += n;
+    out->n_add += n;
+    run_callbacks(in, false);
+    run_callbacks(out, false);
+    return 0;
+}
+
+// ---- file segments
+
+void seg_release(evbuffer_file_segment* seg) {
+    bool last;
+    if (seg->lock) vigil::lock_acquire(seg->lock);
+    last = --seg->refs == 0;
+    if (seg->lock) vigil::lock_release(seg->lock);
+    if (!last) return;
+    if (seg->cleanup) seg->cleanup(seg, int(seg->flags), seg->cleanup_arg);
+    if (seg->map)
+        munmap(seg->map, seg->map_len);
+    else
+        vigil::mm_free(seg->contents);
+    if (seg->flags & EVBUF_FS_CLOSE_ON_FREE) close(seg->fd);
+    vigil::lock_free(seg->lock);
+    vigil::mm_delete(seg);
+}
+
+void seg_ref(evbuffer_file_segment* seg) {
+    if (seg->lock) vigil::lock_acquire(seg->lock);
+    ++seg->refs;
+    if (seg->lock) vigil::lock_release(seg->lock);
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- life cycle
+
+struct evbuffer* evbuffer_new(void) { return vigil::mm_new<evbuffer>(); }
+
+void evbuffer_free(struct evbuffer* b) {
+    if (!b) return;
+    if (locked_mode(b)) vigil::lock_acquire(b->lock);
+    if (b->defer_ev) {
+        event_free(b->defer_ev);
+        b->defer_ev = nullptr;
+    }
+    drop_all(b);
+    CbEntry* e = b->cbs;
+    while (e) {
+        CbEntry* n = e->next;
+        vigil::mm_free(e);
+        e = n;
+    }
+    b->cbs = nullptr;
+    if (locked_mode(b)) vigil::lock_release(b->lock);
+    if (b->own_lock) vigil::lock_free(b->lock);
+    vigil::mm_delete(b);
+}
+
+int evbuffer_enable_locking(struct evbuffer* b, void* lock) {
+    if (!b || b->lock) return -1;
+    if (!lock) {
+        lock = vigil::lock_new();
+        if (!lock) return -1;
+        b->own_lock = true;
+    }
+    b->lock = lock;
+    return 0;
+}
+
+void evbuffer_lock(struct evbuffer* b) {
+    if (b && locked_mode(b)) vigil::lock_acquire(b->lock);
+}
+
+void evbuffer_unlock(struct evbuffer* b) {
+    if (b && locked_mode(b)) vigil::lock_release(b->lock);
+}
+
+int evbuffer_set_flags(struct evbuffer* b, ev_uint64_t flags) {
+    if (!b) return -1;
+    Guard g(b);
+    b->flags |= flags;
+    return 0;
+}
+
+int evbuffer_clear_flags(struct evbuffer* b, ev_uint64_t flags) {
+    if (!b) return -1;
+    Guard g(b);
+    b->flags &= ~flags;
+    return 0;
+}
+
+// ---- sizes and space
+
+size_t evbuffer_get_length(const struct evbuffer* cb) {
+    if (!cb) return 0;
+    evbuffer* b = const_cast<evbuffer*>(cb);
+    Guard g(b);
+    return b->total;
+}
+
+size_t evbuffer_get_contiguous_space(const struct evbuffer* cb) {
+    if (!cb) return 0;
+    evbuffer* b = const_cast<evbuffer*>(cb);
+    Guard g(b);
+    return b->first ? b->first->off : 0;
+}
+
+int evbuffer_expand(struct evbuffer* b, size_t datlen) {
+    if (!b) return -1;
+    Guard g(b);
+    return ensure_contig(b, datlen) ? 0 : -1;
+}
+
+int evbuffer_reserve_space(struct evbuffer* b, ev_ssize_t size, struct evbuffer_iovec* vec, int n_vec) {
+    if (!b || size < 0 || n_vec < 1 || !vec) return -1;
+    Guard g(b);
+    if (b->freeze_end) return -1;
+    if (n_vec == 1) {
+        Chunk* c = ensure_contig(b, size_t(size));
+        if (!c) return -1;
+        vec[0].iov_base = c->data() + c->off;
+        vec[0].iov_len = c->space();
+        return 1;
+    }
+    // With several extents, libevent 2.1.12 describes exactly the extents needed: none for 0.
+    if (size == 0) return 0;
+    return make_space(b, size_t(size), vec, n_vec, false);
+}
+
+int evbuffer_commit_space(struct evbuffer* b, struct evbuffer_iovec* vec, int n_vecs) {
+    if (!b || n_vecs < 0) return -1;
+    Guard g(b);
+    if (b->freeze_end) return -1;
+    if (n_vecs == 0) return 0;
+    if (!vec) return -1;
+    // One extent may also name the very last chunk, wherever the reservation began.
+    Chunk* start = first_extent(b);
+    if (n_vecs == 1 && b->last && vec[0].iov_base == b->last->data() + b->last->off &&
+        (b->last == b->last_data ? b->last->writable() : true) && start != b->last) {
+        if (vec[0].iov_len > b->last->space()) return -1;
+        size_t n = vec[0].iov_len;
+        if (n) {
+            b->last->off += n;
+            settle(b, b->last);
+            b->total += n;
+            b->n_add += n;
+        }
+        run_callbacks(b, false);
+        return 0;
+    }
+    Chunk* c = start;
+    size_t added = 0;
+    for (int i = 0; i < n_vecs; ++i, c = c->next) {
+        if (!c || vec[i].iov_base != c->data() + c->off || vec[i].iov_len > c->space()) return -1;
+        added += vec[i].iov_len;
+    }
+    Chunk* new_ld = nullptr;
+    c = start;
+    for (int i = 0; i < n_vecs; ++i, c = c->next) {
+        c->off += vec[i].iov_len;
+        if (vec[i].iov_len) new_ld = c;
+    }
+    settle(b, new_ld);
+    b->total += added;
+    b->n_add += added;
+    run_callbacks(b, false);
+    return 0;
+}
+
+// ---- adding and removing
+
+int evbuffer_add(struct evbuffer* b, const void* data, size_t datlen) {
+    if (!b || (!data && datlen)) return -1;
+    Guard g(b);
+    return add_internal(b, data, datlen);
+}
+
+int evbuffer_remove(struct evbuffer* b, void* data, size_t datlen) {
+    if (!b) return -1;
+    Guard g(b);
+    return remove_internal(b, data, datlen);
+}
+
+ev_ssize_t evbuffer_copyout(struct evbuffer* b, void* data_out, size_t datlen) {
+    if (!b) return -1;
+    Guard g(b);
+    return copyout_from(b, nullptr, data_out, datlen);
+}
+
+ev_ssize_t evbuffer_copyout_from(struct evbuffer* b, const struct evbuffer_ptr* pos, void* data_out,
+                                 size_t datlen) {
+    if (!b) return -1;
+    Guard g(b);
+    return copyout_from(b, pos, data_out, datlen);
+}
+
+int evbuffer_remove_buffer(struct evbuffer* src, struct evbuffer* dst, size_t datlen) {
+    if (!src || !dst) return -1;
+    Guard2 g(src, dst);
+    if (datlen == 0 || src == dst) return 0;
+    if (dst->freeze_end || src->freeze_start) return -1;
+    if (datlen >= src->total) {
+        size_t n = src->total;
+        if (add_buffer(dst, src) < 0) return -1;
+        return int(n);
+    }
+    // Whole chunks move; the rest of the last one is copied.
+    size_t whole = 0;
+    Chunk* tail = nullptr;
+    for (Chunk* c = src->first; c && whole + c->off <= datlen; c = c->next) {
+        whole += c->off;
+        tail = c;
+    }
+    size_t part = datlen - whole;
+    if (whole == 0) {
+        if (add_internal(dst, src->first->data(), part) < 0) return -1;
+        src->first->misalign += part;
+        src->first->off -= part;
+        src->total -= part;
+        src->n_del += part;
+        run_callbacks(src, false);
+        return int(datlen);
+    }
+    Chunk* pc = nullptr;
+    if (part) {
+        pc = chunk_new(part);
+        if (!pc) return -1;
+    }
+    Chunk* head = src->first;
+    src->first = tail->next;
+    src->total -= whole;
+    link_data(dst, head, tail, whole);
+    if (pc) {
+        Chunk* s = src->first;
+        memcpy(pc->base, s->data(), part);
+        pc->off = part;
+        s->misalign += part;
+        s->off -= part;
+        src->total -= part;
+        link_data(dst, pc, pc, part);
+    }
+    dst->n_add += datlen;
+    src->n_del += datlen;
+    run_callbacks(dst, false);
+    run_callbacks(src, false);
+    return int(datlen);
+}
+
+char* evbuffer_readln(struct evbuffer* b, size_t* n_read_out, enum evbuffer_eol_style style) {
+    if (n_read_out) *n_read_out = 0;
+    if (!b) return nullptr;
+    Guard g(b);
+    if (b->freeze_start) return nullptr;
+    size_t extra = 0;
+    evbuffer_ptr it = search_eol(b, nullptr, &extra, style);
+    if (it.pos < 0) return nullptr;
+    size_t n = size_t(it.pos);
+    char* line = static_cast<char*>(vigil::mm_malloc(n + 1));
+    if (!line) {
+        vigil_warn("%s: out of memory", __func__);
+        return nullptr;
+    }
+    remove_internal(b, line, n);
+    line[n] = '\0';
+    drain(b, extra);
+    if (n_read_out) *n_read_out = n;
+    return line;
+}
+
+char* evbuffer_readline(struct evbuffer* b) { return evbuffer_readln(b, nullptr, EVBUFFER_EOL_ANY); }
+
+int evbuffer_add_buffer(struct evbuffer* outbuf, struct evbuffer* inbuf) {
+    if (!outbuf || !inbuf) return -1;
+    Guard2 g(outbuf, inbuf);
+    return add_buffer(outbuf, inbuf);
+}
+
+int evbuffer_add_buffer_reference(struct evbuffer* out, struct evbuffer* in) {
+    if (!out || !in) return -1;
+    Guard2 g(out, in);
+    size_t n = in->total;
+    if (n == 0) return 0;
+    if (out->freeze_end || out == in) return -1;
+    for (Chunk* c = in->first; c && c->off; c = c->next)
+        if (c->kind == vigil::buf::kFileSeg) return -1;
+    Chunk* head = nullptr;
+    Chunk* tail = nullptr;
+    for (Chunk* c = in->first; c && c->off; c = c->next) {
+        Chunk* v = chunk_header(vigil::buf::kView);
+        if (!v) {
+            while (head) {
+                Chunk* nx = head->next;
+                chunk_release(head);
+                head = nx;
+            }
+            return -1;
+        }
+        Chunk* root = c->kind == vigil::buf::kView ? c->owner : c;
+        ++root->refs;
+        v->owner = root;
+        v->base = c->base;
+        v->misalign = c->misalign;
+        v->off = c->off;
+        v->cap = c->misalign + c->off;
+        if (tail)
+            tail->next = v;
+        else
+            head = v;
+        tail = v;
+    }
+    link_data(out, head, tail, n);
+    out->n_add += n;
+    run_callbacks(out, false);
+    return 0;
+}
+
+int evbuffer_add_reference(struct evbuffer* out, const void* data, size_t datlen,
+                           evbuffer_ref_cleanup_cb cleanupfn, void* cleanupfn_arg) {
+    if (!out || (!data && datlen)) return -1;
+    Guard g(out);
+    if (out->freeze_end) return -1;
+    if (datlen > SIZE_MAX - out->total || datlen > kChunkMax) return -1;
+    Chunk* c = chunk_header(vigil::buf::kUserRef);
+    if (!c) return -1;
+    c->base = static_cast<unsigned char*>(const_cast<void*>(data));
+    c->cap = c->off = datlen;
+    c->cleanup = cleanupfn;
+    c->cleanup_arg = cleanupfn_arg;
+    if (datlen == 0) {
+        // Nothing to hold on to: the memory is released at once.
+        chunk_release(c);
+        return 0;
+    }
+    link_data(out, c, c, datlen);
+    out->n_add += datlen;
+    run_callbacks(out, false);
+    return 0;
+}
+
+// ---- files
+
+struct evbuffer_file_segment* evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length,
+                                                        unsigned flags) {
+    if (fd < 0 || offset < 0 || length < -1) return nullptr;
+    struct stat st;
+    if (fstat(fd, &st) < 0) return nullptr;
+    if (length == -1) {
+        if (st.st_size < offset) return nullptr;
+        length = st.st_size - offset;
+    }
+    if (uint64_t(length) > kChunkMax || uint64_t(offset) > kChunkMax - uint64_t(length)) return nullptr;
+    // Mapping past the end of a regular file would fault on access: refuse the range.
+    if (S_ISREG(st.st_mode) && offset + length > st.st_size) return nullptr;
+    evbuffer_file_segment* seg = vigil::mm_new<evbuffer_file_segment>();
+    if (!seg) return nullptr;
+    seg->fd = fd;
+    seg->flags = flags;
+    seg->length = length;
+    if (length > 0 && !(flags & EVBUF_FS_DISABLE_MMAP)) {
+        long page = sysconf(_SC_PAGESIZE);
+        ev_off_t aligned = page > 0 ? offset - offset % page : offset;
+        size_t lead = size_t(offset - aligned);
+        void* m = mmap(nullptr, size_t(length) + lead, PROT_READ, MAP_PRIVATE, fd, aligned);
+        if (m != MAP_FAILED) {
+            seg->map = m;
+            seg->map_len = size_t(length) + lead;
+            seg->contents = static_cast<unsigned char*>(m) + lead;
+        }
+    }
+    if (length > 0 && !seg->map) {
+        seg->contents = static_cast<unsigned char*>(vigil::mm_malloc(size_t(length)));
+        size_t got = 0;
+        while (seg->contents && got < size_t(length)) {
+            ssize_t r = pread(fd, seg->contents + got, size_t(length) - got, offset + ev_off_t(got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            got += size_t(r);
+        }
+        if (!seg->contents || got < size_t(length)) {
+            vigil::mm_free(seg->contents);
+            vigil::mm_delete(seg);
+            return nullptr;
+        }
+    }
+    if (!(flags & EVBUF_FS_DISABLE_LOCKING)) seg->lock = vigil::lock_new();
+    return seg;
+}
+
+void evbuffer_file_segment_free(struct evbuffer_file_segment* seg) {
+    if (seg) seg_release(seg);
+}
+
+void evbuffer_file_segment_add_cleanup_cb(struct evbuffer_file_segment* seg,
+                                          evbuffer_file_segment_cleanup_cb cb, void* arg) {
+    if (!seg) return;
+    seg->cleanup = cb;
+    seg->cleanup_arg = arg;
+}
+
+int evbuffer_add_file_segment(struct evbuffer* b, struct evbuffer_file_segment* seg, ev_off_t offset,
+                              ev_off_t length) {
+    if (!b || !seg || offset < 0 || length < -1) return -1;
+    Guard g(b);
+    if (length == -1) {
+        if (offset > seg->length) return -1;
+        length = seg->length - offset;
+    }
+    if (offset > seg->length || length > seg->length - offset) return -1;
+    if (b->freeze_end) return -1;
+    if (size_t(length) > SIZE_MAX - b->total) return -1;
+    if (length == 0) return 0;
+    Chunk* c = chunk_header(vigil::buf::kFileSeg);
+    if (!c) return -1;
+    seg_ref(seg);
+    c->seg = seg;
+    c->base = seg->contents + offset;
+    c->cap = c->off = size_t(length);
+    link_data(b, c, c, size_t(length));
+    b->n_add += size_t(length);
+    run_callbacks(b, false);
+    return 0;
+}
+
+int evbuffer_add_file(struct evbuffer* b, int fd, ev_off_t offset, ev_off_t length) {
+    if (!b) return -1;
+    evbuffer_file_segment* seg = evbuffer_file_segment_new(fd, offset, length, EVBUF_FS_CLOSE_ON_FREE);
+    if (!seg) return -1;
+    int r = evbuffer_add_file_segment(b, seg, 0, -1);
+    // On failure the caller keeps its descriptor.
+    if (r < 0) seg->flags &= ~unsigned(EVBUF_FS_CLOSE_ON_FREE);
+    evbuffer_file_segment_free(seg);
+    return r;
+}
+
+// ---- printf
+
+int evbuffer_add_vprintf(struct evbuffer* b, const char* fmt, va_list ap) {
+    if (!b || !fmt) return -1;
+    Guard g(b);
+    if (b->freeze_end) return -1;
+    size_t want = 64;
+    for (int round = 0; round < 2; ++round) {
+        Chunk* c = ensure_contig(b, want);
+        if (!c) return -1;
+        size_t space = c->space();
+        va_list aq;
+        va_copy(aq, ap);
+        int n = vsnprintf(reinterpret_cast<char*>(c->data() + c->off), space, fmt, aq);
+        va_end(aq);
+        if (n < 0) return -1;
+        if (size_t(n) < space) {
+            if (size_t(n) > SIZE_MAX - b->total) return -1;
+            c->off += size_t(n);
+            if (n > 0) settle(b, c);
+            b->total += size_t(n);
+            b->n_add += size_t(n);
+            run_callbacks(b, false);
+            return n;
+        }
+        want = size_t(n) + 1;
+    }
+    return -1;
+}
+
+int evbuffer_add_printf(struct evbuffer* b, const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = evbuffer_add_vprintf(b, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int evbuffer_drain(struct evbuffer* b, size_t len) {
+    if (!b) return -1;
+    Guard g(b);
+    return drain(b, len);
+}
+
+// ---- I/O
+
+int evbuffer_write_atmost(struct evbuffer* b, evutil_socket_t fd, ev_ssize_t howmuch) {
+    if (!b) return -1;
+    Guard g(b);
+    if (b->freeze_start) return -1;
+    if (howmuch < 0 || size_t(howmuch) > b->total) howmuch = ev_ssize_t(b->total);
+    int n = -1;
+    if (howmuch > 0) {
+        iovec iov[kMaxWriteIov];
+        int cnt = 0;
+        size_t left = size_t(howmuch);
+        for (Chunk* c = b->first; c && c->off && left && cnt < kMaxWriteIov; c = c->next) {
+            size_t take = c->off < left ? c->off : left;
+            iov[cnt].iov_base = c->data();
+            iov[cnt].iov_len = take;
+            ++cnt;
+            left -= take;
+        }
+        ssize_t r = writev(fd, iov, cnt);
+        n = int(r);
+        if (r > 0) drain(b, size_t(r));
+    }
+    return n;
+}
+
+int evbuffer_write(struct evbuffer* b, evutil_socket_t fd) { return evbuffer_write_atmost(b, fd, -1); }
+
+int evbuffer_read(struct evbuffer* b, evutil_socket_t fd, int howmuch) {
+    if (!b) return -1;
+    Guard g(b);
+    if (b->freeze_end) return -1;
+    int avail = 0;
+    if (ioctl(fd, FIONREAD, &avail) < 0) avail = 0;
+    size_t n = (avail <= 0 || size_t(avail) > kMaxRead) ? kMaxRead : size_t(avail);
+    if (howmuch >= 0 && size_t(howmuch) < n) n = size_t(howmuch);
+    if (n > SIZE_MAX - b->total) return -1;
+    evbuffer_iovec vec[kMaxReadIov];
+    int cnt = n ? make_space(b, n, vec, kMaxReadIov, true) : 0;
+    if (cnt < 0) return -1;
+    ssize_t r = readv(fd, vec, cnt);
+    if (r < 0) return -1;
+    if (r == 0) return 0;
+    commit_bytes(b, size_t(r));
+    run_callbacks(b, false);
+    return int(r);
+}
+
+// ---- search and positions
+
+struct evbuffer_ptr evbuffer_search(struct evbuffer* b, const char* what, size_t len,
+                                    const struct evbuffer_ptr* start) {
+    if (!b) return not_found();
+    Guard g(b);
+    return search_range(b, what, len, start, nullptr);
+}
+
+struct evbuffer_ptr evbuffer_search_range(struct evbuffer* b, const char* what, size_t len,
+                                          const struct evbuffer_ptr* start,
+                                          const struct evbuffer_ptr* end) {
+    if (!b) return not_found();
+    Guard g(b);
+    return search_range(b, what, len, start, end);
+}
+
+int evbuffer_ptr_set(struct evbuffer* b, struct evbuffer_ptr* ptr, size_t position,
+                     enum evbuffer_ptr_how how) {
+    if (!b || !ptr) return -1;
+    Guard g(b);
+    size_t target;
+    if (how == EVBUFFER_PTR_SET) {
+        target = position;
+    } else if (how == EVBUFFER_PTR_ADD) {
+        if (ptr->pos < 0 || SIZE_MAX - position < size_t(ptr->pos)) return -1;
+        target = size_t(ptr->pos) + position;
+    } else {
+        return -1;
+    }
+    if (target > b->total) {
+        *ptr = not_found();
+        return -1;
+    }
+    locate(b, target, ptr);
+    return 0;
+}
+
+struct evbuffer_ptr evbuffer_search_eol(struct evbuffer* b, struct evbuffer_ptr* start, size_t* eol_len_out,
+                                        enum evbuffer_eol_style eol_style) {
+    if (!b) {
+        if (eol_len_out) *eol_len_out = 0;
+        return not_found();
+    }
+    Guard g(b);
+    return search_eol(b, start, eol_len_out, eol_style);
+}
+
+int evbuffer_peek(struct evbuffer* b, ev_ssize_t len, struct evbuffer_ptr* start_at, struct evbuffer_iovec* vec,
+                  int n_vec) {
+    if (!b || n_vec < 0 || (n_vec > 0 && !vec)) return -1;
+    Guard g(b);
+    Chunk* c;
+    size_t so_far = 0;
+    int idx = 0;
+    if (start_at) {
+        c = static_cast<Chunk*>(start_at->internal_.chain);
+        if (start_at->pos < 0 || !c) return 0;
+        so_far = c->off - start_at->internal_.pos_in_chain;
+        if (n_vec > 0) {
+            vec[0].iov_base = c->data() + start_at->internal_.pos_in_chain;
+            vec[0].iov_len = so_far;
+        }
+        idx = 1;
+        c = c->next;
+    } else {
+        c = b->first;
+    }
+    if (n_vec == 0 && len < 0) {
+        len = ev_ssize_t(b->total);
+        if (start_at) len -= start_at->pos;
+    }
+    for (; c && c->off; c = c->next) {
+        if (len >= 0 && so_far >= size_t(len)) break;
+        if (idx < n_vec) {
+            vec[idx].iov_base = c->data();
+            vec[idx].iov_len = c->off;
+        } else if (len < 0) {
+            break;
+        }
+        ++idx;
+        so_far += c->off;
+    }
+    return idx;
+}
+
+// ---- callbacks
+
+struct evbuffer_cb_entry* evbuffer_add_cb(struct evbuffer* b, evbuffer_cb_func cb, void* cbarg) {
+    if (!b) return nullptr;
+    Guard g(b);
+    CbEntry* e = new_cb(b);
+    if (!e) return nullptr;
+    e->cb.func = cb;
+    e->arg = cbarg;
+    return reinterpret_cast<evbuffer_cb_entry*>(e);
+}
+
+int evbuffer_remove_cb_entry(struct evbuffer* b, struct evbuffer_cb_entry* ent) {
+    if (!b || !ent) return -1;
+    Guard g(b);
+    CbEntry* e = reinterpret_cast<CbEntry*>(ent);
+    for (CbEntry* x = b->cbs; x; x = x->next) {
+        if (x == e && !x->dead) {
+            unlink_cb(b, e);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int evbuffer_remove_cb(struct evbuffer* b, evbuffer_cb_func cb, void* cbarg) {
+    if (!b) return -1;
+    Guard g(b);
+    for (CbEntry* e = b->cbs; e; e = e->next) {
+        if (!e->dead && !e->is_obsolete && e->cb.func == cb && e->arg == cbarg) {
+            unlink_cb(b, e);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int evbuffer_cb_set_flags(struct evbuffer* b, struct evbuffer_cb_entry* ent, ev_uint32_t flags) {
+    if (!b || !ent) return -1;
+    Guard g(b);
+    reinterpret_cast<CbEntry*>(ent)->flags |= (flags & EVBUFFER_CB_ENABLED);
+    return 0;
+}
+
+int evbuffer_cb_clear_flags(struct evbuffer* b, struct evbuffer_cb_entry* ent, ev_uint32_t flags) {
+    if (!b || !ent) return -1;
+    Guard g(b);
+    reinterpret_cast<CbEntry*>(ent)->flags &= ~(flags & EVBUFFER_CB_ENABLED);
+    return 0;
+}
+
+int evbuffer_setcb(struct evbuffer* b, evbuffer_cb cb, void* cbarg) {
+    if (!b) return -1;
+    Guard g(b);
+    for (CbEntry* e = b->cbs; e; e = e->next) e->dead = true;
+    b->cb_dead = true;
+    if (b->cb_depth == 0) purge_dead(b);
+    if (!cb) return 0;
+    CbEntry* e = new_cb(b);
+    if (!e) return -1;
+    e->cb.obsolete = cb;
+    e->is_obsolete = true;
+    e->arg = cbarg;
+    return 0;
+}
+
+// ---- rearranging
+
+unsigned char* evbuffer_pullup(struct evbuffer* b, ev_ssize_t size) {
+    if (!b) return nullptr;
+    Guard g(b);
+    if (size < 0) size = ev_ssize_t(b->total);
+    if (size == 0 || size_t(size) > b->total) return nullptr;
+    size_t want = size_t(size);
+    Chunk* c = b->first;
+    if (c->off >= want) return c->data();
+    Chunk* dst;
+    Chunk* from;
+    size_t have;
+    if (c->writable() && c->cap >= want) {
+        if (c->cap - c->misalign < want) {
+            memmove(c->base, c->data(), c->off);
+            c->misalign = 0;
+        }
+        dst = c;
+        from = c->next;
+        have = c->off;
+    } else {
+        dst = chunk_new(want);
+        if (!dst) return nullptr;
+        from = c;
+        have = 0;
+    }
+    bool took_ld = false, took_last = false;
+    while (have < want) {
+        Chunk* s = from;
+        size_t take = s->off < want - have ? s->off : want - have;
+        memcpy(dst->data() + dst->off, s->data(), take);
+        dst->off += take;
+        have += take;
+        if (take == s->off) {
+            from = s->next;
+            if (s == b->last_data) took_ld = true;
+            if (s == b->last) took_last = true;
+            chunk_release(s);
+        } else {
+            s->misalign += take;
+            s->off -= take;
+        }
+    }
+    dst->next = from;
+    b->first = dst;
+    if (took_ld) b->last_data = dst;
+    if (took_last) b->last = dst;
+    return dst->data();
+}
+
+int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
+    if (!b || (!data && size)) return -1;
+    Guard g(b);
+    if (b->freeze_start) return -1;
+    if (size > SIZE_MAX - b->total) return -1;
+    if (size == 0) return 0;
+    Chunk* c = b->first;
+    size_t fit = 0;
+    bool empty_first = c && c->off == 0;
+    if (c && c->writable()) fit = empty_first ? c->cap : c->misalign;
+    if (fit > size) fit = size;
+    Chunk* n = nullptr;
+    if (fit < size) {
+        n = chunk_new(size - fit);
+        if (!n) return -1;
+    }
+    const unsigned char* src = static_cast<const unsigned char*>(data);
+    if (fit) {
+        if (empty_first) c->misalign = c->cap;
+        c->misalign -= fit;
+        c->off += fit;
+        memcpy(c->data(), src + size - fit, fit);
+        if (empty_first) {
+            // c was empty space at the end: it is now the only data chunk.
+            Chunk* rest = c->next;
+            c->next = nullptr;
+            while (rest) {
+                Chunk* nx = rest->next;
+                chunk_release(rest);
+                rest = nx;
+            }
+            b->last_data = b->last = c;
+        }
+    }
+    if (n) {
+        size_t k = size - fit;
+        n->misalign = n->cap - k;
+        n->off = k;
+        memcpy(n->data(), src, k);
+        if (!b->last_data) {
+            free_trailing(b);
+            b->first = b->last = b->last_data = n;
+        } else {
+            n->next = b->first;
+            b->first = n;
+        }
+    }
+    b->total += size;
+    b->n_add += size;
+    run_callbacks(b, false);
+    return 0;
+}
+
+int evbuffer_prepend_buffer(struct evbuffer* dst, struct evbuffer* src) {
+    if (!dst || !src) return -1;
+    Guard2 g(dst, src);
+    size_t n = src->total;
+    if (n == 0 || dst == src) return 0;
+    if (dst->freeze_start || src->freeze_start) return -1;
+    free_trailing(src);
+    Chunk* head = src->first;
+    Chunk* tail = src->last_data;
+    src->first = src->last = src->last_data = nullptr;
+    src->total = 0;
+    if (!dst->last_data) {
+        free_trailing(dst);
+        dst->first = head;
+        dst->last_data = dst->last = tail;
+    } else {
+        tail->next = dst->first;
+        dst->first = head;
+    }
+    dst->total += n;
+    src->n_del += n;
+    dst->n_add += n;
+    run_callbacks(src, false);
+    run_callbacks(dst, false);
+    return 0;
+}
+
+int evbuffer_freeze(struct evbuffer* b, int at_front) {
+    if (!b) return -1;
+    Guard g(b);
+    if (at_front)
+        b->freeze_start = true;
+    else
+        b->freeze_end = true;
+    return 0;
+}
+
+int evbuffer_unfreeze(struct evbuffer* b, int at_front) {
+    if (!b) return -1;
+    Guard g(b);
+    if (at_front)
+        b->freeze_start = false;
+    else
+        b->freeze_end = false;
+    return 0;
+}
+
+int evbuffer_defer_callbacks(struct evbuffer* b, struct event_base* base) {
+    if (!b || !base) return -1;
+    Guard g(b);
+    event* ev = event_new(base, -1, 0, deferred_cb, b);
+    if (!ev) return -1;
+    if (b->defer_ev) event_free(b->defer_ev);
+    b->defer_ev = ev;
+    b->deferred = true;
+    return 0;
+}
+
+size_t evbuffer_add_iovec(struct evbuffer* b, struct evbuffer_iovec* vec, int n_vec) {
+    if (!b || n_vec < 0 || (n_vec > 0 && !vec)) return 0;
+    Guard g(b);
+    size_t total = 0;
+    for (int i = 0; i < n_vec; ++i) {
+        if (vec[i].iov_len > SIZE_MAX - total) return 0;
+        total += vec[i].iov_len;
+    }
+    if (b->freeze_end || total > SIZE_MAX - b->total) return 0;
+    if (total && !ensure_contig(b, 0)) return 0;
+    size_t done = 0;
+    for (int i = 0; i < n_vec; ++i) {
+        if (add_internal(b, vec[i].iov_base, vec[i].iov_len) < 0) break;
+        done += vec[i].iov_len;
+    }
+    return done;
+}
+
+unsigned char* evbuffer_find(struct evbuffer* b, const unsigned char* what, size_t len) {
+    if (!b) return nullptr;
+    Guard g(b);
+    evbuffer_ptr p = search_range(b, reinterpret_cast<const char*>(what), len, nullptr, nullptr);
+    if (p.pos < 0) return nullptr;
+    unsigned char* d = evbuffer_pullup(b, p.pos + ev_ssize_t(len));
+    return d ? d + p.pos : nullptr;
+}
+
+}  // extern "C"

@@ -1,0 +1,71 @@
+// Internal layout of struct evbuffer: a singly linked list of chunks. Bufferevents use
+// these internals later; the public API lives in buffer.cpp.
+#pragma once
+
+#include <event2/buffer.h>
+#include <event2/buffer_compat.h>
+
+#include "core/runtime.hpp"
+
+namespace vigil::buf {
+
+enum ChunkKind : uint8_t {
+    kOwned = 0,    // storage follows the header, allocated with it
+    kUserRef = 1,  // caller memory from evbuffer_add_reference
+    kFileSeg = 2,  // bytes of a file segment
+    kView = 3,     // read-only view of another chunk's storage (add_buffer_reference)
+};
+
+// One piece of a buffer: bytes [base + misalign, base + misalign + off) are data,
+// [base + misalign + off, base + cap) is free space (usable only if writable()).
+struct Chunk {
+    Chunk* next = nullptr;
+    unsigned char* base = nullptr;
+    size_t cap = 0;
+    size_t misalign = 0;
+    size_t off = 0;
+    // 1 while a buffer holds the chunk, plus one per view sharing its storage.
+    uint32_t refs = 1;
+    ChunkKind kind = kOwned;
+    Chunk* owner = nullptr;  // kView: the chunk whose storage is shared (holds a ref)
+    evbuffer_ref_cleanup_cb cleanup = nullptr;  // kUserRef
+    void* cleanup_arg = nullptr;
+    evbuffer_file_segment* seg = nullptr;  // kFileSeg
+
+    unsigned char* data() const { return base + misalign; }
+    size_t space() const { return cap - misalign - off; }
+    bool writable() const { return kind == kOwned && refs == 1; }
+};
+
+struct CbEntry {
+    CbEntry* next;
+    union {
+        evbuffer_cb_func func;
+        evbuffer_cb obsolete;
+    } cb;
+    void* arg;
+    uint32_t flags;
+    bool is_obsolete;
+    bool dead;  // removed while callbacks were running; freed afterwards
+};
+
+}  // namespace vigil::buf
+
+struct evbuffer {
+    vigil::buf::Chunk* first = nullptr;
+    vigil::buf::Chunk* last = nullptr;
+    // The last chunk holding data (nullptr if none). Chunks before it all hold data;
+    // chunks after it are empty writable space from expand/reserve.
+    vigil::buf::Chunk* last_data = nullptr;
+    size_t total = 0;
+    size_t n_add = 0, n_del = 0;  // changes not yet reported to callbacks
+    void* lock = nullptr;
+    bool own_lock = false;
+    bool freeze_start = false, freeze_end = false;
+    ev_uint64_t flags = 0;
+    vigil::buf::CbEntry* cbs = nullptr;  // newest first
+    int cb_depth = 0;                    // nesting of running callback lists
+    bool cb_dead = false;                // some entries are marked dead
+    bool deferred = false;               // callbacks run from defer_ev
+    struct event* defer_ev = nullptr;
+};

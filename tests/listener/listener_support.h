@@ -1,0 +1,204 @@
+// Shared helpers for the listener tests (event2/listener.h).
+//
+// The sources compile against vigil's include/ (the CMake build) or against the
+// system libevent (run_against_system_libevent.sh defines
+// VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT). Expectations that hold only for vigil sit under
+// #ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT; everything else is libevent 2.1.12's
+// behaviour and must pass on both. Only loopback addresses are used, and every wait is
+// bounded.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#if !defined(VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT) && !defined(VIGIL_EVENT2_LISTENER_H_)
+#error "event2/listener.h did not come from vigil's include/ (is /usr/include/event2 shadowing it?)"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lt {
+
+// Records every message of the event log while alive.
+class LogCapture {
+ public:
+  LogCapture() {
+    lines().clear();
+    event_set_log_callback(&LogCapture::on_log);
+  }
+  ~LogCapture() {
+    event_set_log_callback(nullptr);
+    lines().clear();
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  size_t size() const { return lines().size(); }
+  bool has(const std::string& needle) const {
+    for (const auto& l : lines())
+      if (l.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  std::string dump() const {
+    std::string s;
+    for (const auto& l : lines()) s += l + "\n";
+    return s.empty() ? std::string("<no log messages>") : s;
+  }
+
+ private:
+  static std::vector<std::string>& lines() {
+    static std::vector<std::string> v;
+    return v;
+  }
+  static void on_log(int, const char* msg) { lines().push_back(msg ? msg : ""); }
+};
+
+// Owns a descriptor.
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd = o.fd;
+      o.fd = -1;
+    }
+    return *this;
+  }
+  void reset() {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+// Owns an event_base.
+struct Base {
+  event_base* b = event_base_new();
+  Base() = default;
+  ~Base() {
+    if (b) event_base_free(b);
+  }
+  Base(const Base&) = delete;
+  Base& operator=(const Base&) = delete;
+  operator event_base*() const { return b; }
+};
+
+inline long long now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Runs nonblocking loop iterations until pred() holds or ms milliseconds pass.
+inline bool run_until(event_base* base, const std::function<bool()>& pred, int ms = 3000) {
+  const long long end = now_ms() + ms;
+  while (!pred()) {
+    if (now_ms() > end) return false;
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    if (pred()) break;
+    usleep(1000);
+  }
+  return true;
+}
+
+// Runs the loop for about ms milliseconds, whatever happens.
+inline void run_for(event_base* base, int ms) {
+  timeval tv = {ms / 1000, (ms % 1000) * 1000};
+  event_base_loopexit(base, &tv);
+  event_base_dispatch(base);
+}
+
+inline sockaddr_in loopback4(unsigned port = 0) {
+  sockaddr_in sin;
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return sin;
+}
+
+// A listener bound to 127.0.0.1 on an ephemeral port.
+inline evconnlistener* bind_loopback(event_base* base, evconnlistener_cb cb, void* arg, unsigned flags,
+                                     int backlog = -1) {
+  sockaddr_in sin = loopback4();
+  return evconnlistener_new_bind(base, cb, arg, flags, backlog, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+}
+
+inline unsigned port_of_fd(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+inline unsigned port_of(evconnlistener* lev) { return port_of_fd(evconnlistener_get_fd(lev)); }
+
+// A blocking connect to 127.0.0.1:port; on loopback it completes once the kernel has
+// queued the connection, before anyone accepts it.
+inline Fd connect_to(unsigned port) {
+  Fd c(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  EXPECT_GE(c.fd, 0);
+  sockaddr_in sin = loopback4(port);
+  EXPECT_EQ(connect(c.fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0) << strerror(errno);
+  return c;
+}
+
+inline int sockopt(int fd, int level, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  if (getsockopt(fd, level, name, &v, &len) != 0) return -1;
+  return v;
+}
+
+inline bool fd_is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+// Records what the connection callback saw; optionally runs a hook per connection.
+struct Accepted {
+  int calls = 0;
+  std::vector<int> fds;
+  std::vector<sockaddr_storage> addrs;
+  std::vector<int> lens;
+  evconnlistener* last_listener = nullptr;
+  std::function<void(evconnlistener*, int)> hook;
+
+  ~Accepted() {
+    for (int f : fds) close(f);
+  }
+  static void cb(evconnlistener* lev, evutil_socket_t fd, sockaddr* sa, int len, void* arg) {
+    auto* self = static_cast<Accepted*>(arg);
+    ++self->calls;
+    self->fds.push_back(fd);
+    sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    if (len > 0 && size_t(len) <= sizeof ss) memcpy(&ss, sa, size_t(len));
+    self->addrs.push_back(ss);
+    self->lens.push_back(len);
+    self->last_listener = lev;
+    if (self->hook) self->hook(lev, fd);
+  }
+};
+
+}  // namespace lt
