@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/log_capture.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -63,55 +65,8 @@ constexpr double kLate = 2000.0;
 
 // ----------------------------------------------------------------- log ----
 
-struct LogLine {
-  int severity;
-  std::string msg;
-};
-
-// Installs a log callback for its lifetime and records every message.
-class LogCapture {
- public:
-  LogCapture() {
-    lines().clear();
-    event_set_log_callback(&LogCapture::on_log);
-  }
-  ~LogCapture() {
-    event_set_log_callback(nullptr);
-    lines().clear();
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  static std::vector<LogLine>& lines() {
-    static std::vector<LogLine> v;
-    return v;
-  }
-  void clear() { lines().clear(); }
-  size_t size() const { return lines().size(); }
-  // True when some message contains `needle` (and has `severity`, if >= 0).
-  bool has(const std::string& needle, int severity = -1) const {
-    for (const auto& l : lines())
-      if (l.msg.find(needle) != std::string::npos && (severity < 0 || l.severity == severity))
-        return true;
-    return false;
-  }
-  size_t count(int severity) const {
-    size_t n = 0;
-    for (const auto& l : lines())
-      if (l.severity == severity) ++n;
-    return n;
-  }
-  std::string dump() const {
-    std::string s;
-    for (const auto& l : lines()) s += "[" + std::to_string(l.severity) + "] " + l.msg + "\n";
-    return s.empty() ? std::string("<no log messages>") : s;
-  }
-
- private:
-  static void on_log(int severity, const char* msg) {
-    lines().push_back({severity, msg ? msg : ""});
-  }
-};
+using vigil_test::LogCapture;
+using vigil_test::LogLine;
 
 // ------------------------------------------------------------- sockets ----
 

@@ -30,41 +30,11 @@
 #include <string>
 #include <vector>
 
+#include "../support/log_capture.h"
+
 namespace lt {
 
-// Records every message of the event log while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    lines().clear();
-    event_set_log_callback(&LogCapture::on_log);
-  }
-  ~LogCapture() {
-    event_set_log_callback(nullptr);
-    lines().clear();
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  size_t size() const { return lines().size(); }
-  bool has(const std::string& needle) const {
-    for (const auto& l : lines())
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
-  }
-  std::string dump() const {
-    std::string s;
-    for (const auto& l : lines()) s += l + "\n";
-    return s.empty() ? std::string("<no log messages>") : s;
-  }
-
- private:
-  static std::vector<std::string>& lines() {
-    static std::vector<std::string> v;
-    return v;
-  }
-  static void on_log(int, const char* msg) { lines().push_back(msg ? msg : ""); }
-};
+using vigil_test::LogCapture;
 
 // Owns a descriptor.
 struct Fd {
