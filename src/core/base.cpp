@@ -206,7 +206,6 @@ void event_base::cancel_all_callbacks(bool run_finalizers) {
             else
                 remove_active(cb);
         }
-    while (active_later.first) remove_active_later(active_later.first);
     while (once_events) {
         OnceEvent* o = once_events;
         once_events = o->next;

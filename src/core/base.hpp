@@ -164,7 +164,6 @@ struct event_base {
     // active callbacks, one FIFO per priority (0 runs first)
     vigil::CallbackQueue* active = nullptr;
     int nactive = 0;
-    vigil::CallbackQueue active_later;
 
     // counters behind event_base_get_num_events / get_max_events
     int event_count = 0, event_count_max = 0;
@@ -248,8 +247,6 @@ struct event_base {
     void activate_slow(event* ev, short res, short ncalls);
     inline bool activate_callback(event_callback* cb);
     inline void remove_active(event_callback* cb);
-    void remove_active_later(event_callback* cb);
-    void insert_active_later(event_callback* cb);
     bool has_events() const { return virtual_event_count > 0 || event_count > 0; }
     int n_active_callbacks() const { return event_count_active; }
 
@@ -312,9 +309,7 @@ bool base_is_live(const event_base* base);
 // ---- the hot path, inline so backends and the loop pay no call for it
 
 inline bool event_base::activate_callback(event_callback* cb) {
-    short f = cb->evcb_flags;
-    if (f & EVLIST_ACTIVE) return false;
-    if (VIGIL_UNLIKELY(f & EVLIST_ACTIVE_LATER)) remove_active_later(cb);
+    if (cb->evcb_flags & EVLIST_ACTIVE) return false;
     cb->evcb_flags = short(cb->evcb_flags | EVLIST_ACTIVE);
     event_count += !(cb->evcb_flags & EVLIST_INTERNAL);
     ++event_count_active;

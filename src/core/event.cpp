@@ -167,10 +167,7 @@ int event_base::del_event(event* ev, bool even_if_finalizing) {
     if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls) stop_signal_repeats(ev);
     short f = ev->ev_flags;
     if (f & EVLIST_TIMEOUT) timeout_remove(ev);
-    if (f & EVLIST_ACTIVE)
-        remove_active(as_callback(ev));
-    else if (f & EVLIST_ACTIVE_LATER)
-        remove_active_later(as_callback(ev));
+    if (f & EVLIST_ACTIVE) remove_active(as_callback(ev));
     if (f & EVLIST_INSERTED) {
         ev->ev_flags &= ~EVLIST_INSERTED;
         if (!(f & EVLIST_INTERNAL)) --event_count;
@@ -191,10 +188,7 @@ void event_base::activate_slow(event* ev, short res, short ncalls) {
         ev->ev_res |= res;
         return;
     }
-    if (f & EVLIST_ACTIVE_LATER)
-        ev->ev_res |= res;
-    else
-        ev->ev_res = res;
+    ev->ev_res = res;
     if (int(ev->ev_pri) < running_priority) got_continue = true;
     if (ev->ev_events & EV_SIGNAL) {
         ev->ev_ncalls = ncalls;
@@ -202,21 +196,6 @@ void event_base::activate_slow(event* ev, short res, short ncalls) {
     }
     activate_callback(as_callback(ev));
     note_count_peaks();
-}
-
-void event_base::insert_active_later(event_callback* cb) {
-    if (cb->evcb_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) return;
-    cb->evcb_flags |= EVLIST_ACTIVE_LATER;
-    if (!(cb->evcb_flags & EVLIST_INTERNAL)) ++event_count;
-    ++event_count_active;
-    active_later.push_back(cb);
-}
-
-void event_base::remove_active_later(event_callback* cb) {
-    cb->evcb_flags &= ~EVLIST_ACTIVE_LATER;
-    if (!(cb->evcb_flags & EVLIST_INTERNAL)) --event_count;
-    --event_count_active;
-    active_later.remove(cb);
 }
 
 // ---- C API
@@ -403,13 +382,15 @@ VIGIL_EXPORT int event_free_finalize(unsigned flags, struct event* ev, event_fin
 static void once_fired(evutil_socket_t fd, short what, void* arg) {
     OnceEvent* o = static_cast<OnceEvent*>(arg);
     event_base* base = o->ev.ev_base;
+    // Callbacks run without the base lock; the once list is the base's state.
+    base->lock();
     *o->prev = o->next;
     if (o->next) o->next->prev = o->prev;
+    base->unlock();
     event_callback_fn cb = o->cb;
     void* user = o->arg;
     debug_note_teardown(&o->ev);
     mm_free(o);
-    (void)base;
     cb(fd, what, user);
 }
 

@@ -98,7 +98,7 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
     return count;
 }
 
-// Every closure but the persistent one (handled inline by process_queue). The base's
+// Every closure but the persistent one, which process_queue handles inline. The base's
 // state is only touched with the lock held; the callbacks run without it.
 template <bool kLocked>
 void event_base::run_callback(event_callback* cb, uint8_t closure) {
@@ -128,10 +128,6 @@ void event_base::run_callback(event_callback* cb, uint8_t closure) {
             }
             break;
         }
-        case kClosurePersist:
-            run_persist_timeout(ev);
-            call_user<kLocked>(this, [&] { fn(fd, res, arg); });
-            break;
         case kClosureEvent:
             call_user<kLocked>(this, [&] { fn(fd, res, arg); });
             break;
@@ -217,11 +213,6 @@ int event_base::run_loop(int flags) {
                     timeout = timers.top_deadline() > t ? timers.top_deadline() - t : 0;
                 }
             }
-        }
-        // Callbacks deferred with "active later" become active now.
-        while (event_callback* cb = active_later.first) {
-            remove_active_later(cb);
-            activate_callback(cb);
         }
         if (!changed_fds.empty()) reconcile_changes();
         clear_time_cache();
