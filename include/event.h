@@ -31,6 +31,9 @@
 #include <event2/event_compat.h>
 #include <event2/buffer.h>
 #include <event2/buffer_compat.h>
-/* bufferevent*.h, tag.h and tag_compat.h join here once they exist. */
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/bufferevent_compat.h>
+/* tag.h and tag_compat.h join here with the RPC work. */
 
 #endif /* VIGIL_EVENT_H_ */

@@ -6,15 +6,17 @@
 #
 # Steps: install missing tools -> Release build in build-bench/ -> timed
 # benchmarks run alternately vigil / libevent (and raw epoll for the pipe
-# test) for several repetitions -> callgrind instruction counts -> RSS per
-# timer / per descriptor -> one table.  The table is also written to
+# test) for several repetitions -> callgrind instruction counts -> syscalls
+# per bufferevent echo message (strace -c) -> RSS per timer / per descriptor /
+# per idle bufferevent -> one table.  The table is also written to
 # build-bench/bench-results.txt, every raw output to build-bench/bench-logs/.
 #
-# Ratios are libevent/vigil of a cost (time, instructions, bytes):
-# above 1 means vigil is cheaper.
+# Ratios are libevent/vigil of a cost (time, instructions, syscalls, bytes)
+# and vigil/libevent of a throughput (MB/s): above 1 always means vigil is
+# better.
 #
 # Knobs (environment):
-#   BENCH_QUICK=1          small sizes, one repetition: a smoke run (~1 min)
+#   BENCH_QUICK=1          small sizes, one repetition: a smoke run (~2 min)
 #   BENCH_REPS=N           alternating repetitions of each timed benchmark (7)
 #   BENCH_PIPE_WRITES=N    callbacks per pipe round (100000)
 #   BENCH_PIPE_ROUNDS=N    rounds per pipe run, median taken (10)
@@ -27,6 +29,16 @@
 #   BENCH_CG_TIMER_FIRE=N  callgrind fire: N timers, 1 vs 2 rounds (20000)
 #   BENCH_MEM_TIMERS=N     pending timers for the RSS test (200000)
 #   BENCH_MEM_PAIRS=N      socketpairs for the RSS test (8000, capped by ulimit -n)
+#   BENCH_BUF_SCALE=X      buffer_bench operation-count scale (1.0)
+#   BENCH_CG_BUF_SCALE=X   callgrind buffer_bench: runs at X and 2X (0.1)
+#   BENCH_BEV_MSGS=N       bufferevent echo: 64 B messages per round (10000)
+#   BENCH_BEV_BIGMSGS=N    bufferevent echo: 64 KiB messages per round (1000)
+#   BENCH_BEV_ROUNDS=N     bufferevent echo rounds per run, median taken (3)
+#   BENCH_ST_MSGS=N        strace: 64 B messages, runs with N and 2N (1000)
+#   BENCH_CG_BEV_MSGS=N    callgrind bufferevent echo: runs with N and 2N (2000)
+#   BENCH_BEV_MEM_PAIRS=N  socketpairs for the idle-bufferevent RSS test, one
+#                          bufferevent per descriptor (5000 = 10000 bufferevents)
+#   BENCH_STRACE=0         skip the syscall counts
 #   BENCH_CALLGRIND=0      skip the instruction counts
 #   BENCH_MEM=0            skip the memory test
 #   BENCH_SKIP_INSTALL=1   never call apt-get
@@ -45,9 +57,11 @@ T_START=$(date +%s)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   d_reps=1 d_pw=10000 d_pr=3 d_tp=10000 d_to=200000 d_tf=50000 d_tr=1
   d_cgw=5000 d_cgo=20000 d_cgf=5000 d_mt=50000 d_mp=2000
+  d_bs=0.2 d_cgbs=0.05 d_bm=2000 d_bbm=200 d_br=1 d_stm=300 d_cgbm=500 d_bmp=2000
 else
   d_reps=7 d_pw=100000 d_pr=10 d_tp=10000 d_to=1000000 d_tf=200000 d_tr=3
   d_cgw=20000 d_cgo=100000 d_cgf=20000 d_mt=200000 d_mp=8000
+  d_bs=1.0 d_cgbs=0.1 d_bm=10000 d_bbm=1000 d_br=3 d_stm=1000 d_cgbm=2000 d_bmp=5000
 fi
 REPS=${BENCH_REPS:-$d_reps}
 PIPE_WRITES=${BENCH_PIPE_WRITES:-$d_pw}
@@ -61,6 +75,15 @@ CG_TIMER_OPS=${BENCH_CG_TIMER_OPS:-$d_cgo}
 CG_TIMER_FIRE=${BENCH_CG_TIMER_FIRE:-$d_cgf}
 MEM_TIMERS=${BENCH_MEM_TIMERS:-$d_mt}
 MEM_PAIRS=${BENCH_MEM_PAIRS:-$d_mp}
+BUF_SCALE=${BENCH_BUF_SCALE:-$d_bs}
+CG_BUF_SCALE=${BENCH_CG_BUF_SCALE:-$d_cgbs}
+BEV_MSGS=${BENCH_BEV_MSGS:-$d_bm}
+BEV_BIGMSGS=${BENCH_BEV_BIGMSGS:-$d_bbm}
+BEV_ROUNDS=${BENCH_BEV_ROUNDS:-$d_br}
+ST_MSGS=${BENCH_ST_MSGS:-$d_stm}
+CG_BEV_MSGS=${BENCH_CG_BEV_MSGS:-$d_cgbm}
+BEV_MEM_PAIRS=${BENCH_BEV_MEM_PAIRS:-$d_bmp}
+DO_STRACE=${BENCH_STRACE:-1}
 THREAD_TRIPS=${BENCH_THREAD_TRIPS:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 2000 || echo 20000)}
 THREAD_BURST=${BENCH_THREAD_BURST:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 20000 || echo 200000)}
 DO_CG=${BENCH_CALLGRIND:-1}
@@ -68,6 +91,15 @@ DO_MEM=${BENCH_MEM:-1}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-300}
 # The two pipe configurations: "pipes active".
 PIPE_CONFIGS=("100 1" "1000 100")
+# buffer_bench cases (each a time row and a callgrind row).
+BUF_CASES=(small large move addbuf search readln_crlf readln_lf prepend reserve)
+# bufferevent echo configurations: "transport connections message-size".
+BEV_CONFIGS=("unix 1 64" "unix 1 65536" "unix 100 64" "unix 100 65536"
+             "tcp 1 64" "tcp 1 65536" "tcp 100 64" "tcp 100 65536")
+# ... and those whose syscalls per message are counted under strace.
+ST_CONFIGS=("unix 1 64" "unix 1 65536" "tcp 100 64" "tcp 100 65536")
+# The echo throughput target (vigil/libevent MB/s) shown beside those rows.
+BEV_TARGET=1.5
 
 log() { printf '[bench %4ds] %s\n' "$(( $(date +%s) - T_START ))" "$*" >&2; }
 die() { printf 'bench.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -94,6 +126,7 @@ install_deps() {
     # valgrind wants ld.so's symbols on Debian; without them it may refuse to start.
     dpkg -s libc6-dbg >/dev/null 2>&1 || need+=(libc6-dbg)
   fi
+  if [ "$DO_STRACE" = 1 ]; then command -v strace >/dev/null 2>&1 || need+=(strace); fi
   if [ "${BENCH_PIN:-}" != "" ]; then command -v taskset >/dev/null 2>&1 || need+=(util-linux); fi
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "${BENCH_SKIP_INSTALL:-0}" = 1 ]; then
@@ -114,6 +147,7 @@ install_deps() {
 
 install_deps
 command -v valgrind >/dev/null 2>&1 || { [ "$DO_CG" = 1 ] && log "valgrind missing: skipping instruction counts"; DO_CG=0; }
+command -v strace >/dev/null 2>&1 || { [ "$DO_STRACE" = 1 ] && log "strace missing: skipping syscall counts"; DO_STRACE=0; }
 
 # ------------------------------------------------------------------ build ----
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -142,6 +176,19 @@ PIN=()
 
 LIBS=(vigil)
 [ "$HAVE_LIBEVENT" = 1 ] && LIBS+=(libevent)
+
+# A benchmark binary the build did not make (bufferevent_bench_vigil until
+# vigil has bufferevents, see bench/CMakeLists.txt) is "missing": skipped,
+# n/a in the table, not a failure.
+missing() { [ -e "$LOGS/missing.$1.$2" ]; }
+for lib in "${LIBS[@]}"; do
+  for prog in pipe_bench timer_bench mem_bench thread_bench buffer_bench bufferevent_bench; do
+    if [ ! -x "$BIN/${prog}_$lib" ]; then
+      touch "$LOGS/missing.$prog.$lib"
+      log "no ${prog}_$lib in the build: its figures are n/a"
+    fi
+  done
+done
 
 # ---------------------------------------------------------------- helpers ----
 # run OUTFILE CMD... : runs with the timeout; output (stdout+stderr) to OUTFILE.
@@ -215,10 +262,13 @@ check_identity() {
 # descriptors and the full teardown).  One that fails is marked broken and
 # skipped afterwards, so a hang costs 30 s once, not a timeout per repetition;
 # the table shows FAIL for it.
-broken() { [ -e "$LOGS/broken.$1.$2" ]; }
+broken() { [ -e "$LOGS/broken.$1.$2" ] || missing "$1" "$2"; }
+SMOKE_N=0
 smoke() {
   local prog=$1 lib=$2; shift 2
-  local exe out=$LOGS/smoke.$prog.$lib.out
+  broken "$prog" "$lib" && return 0
+  SMOKE_N=$(( SMOKE_N + 1 ))
+  local exe out=$LOGS/smoke.$prog.$lib.$SMOKE_N.out
   if [ "$lib" = raw ]; then exe=$BIN/raw_epoll; else exe=$BIN/${prog}_$lib; fi
   timeout 30 "$exe" "$@" >"$out" 2>&1
   local rc=$?
@@ -235,6 +285,11 @@ for lib in "${LIBS[@]}"; do
   smoke timer_bench "$lib" -k 1000 -o 10000 -f 2000 -t 5 -r 2
   if [ "$DO_MEM" = 1 ]; then smoke mem_bench "$lib" -k 2000 -p 100; fi
   smoke thread_bench "$lib" -n 200 -b 2000 -r 1
+  smoke buffer_bench "$lib" -s 0.01 -r 1 -u 0
+  # odd sizes, a window of 2, > 32 descriptors, every byte checked (-V)
+  smoke bufferevent_bench "$lib" -t unix -c 3 -s 100 -w 2 -m 300 -r 2 -V
+  smoke bufferevent_bench "$lib" -t tcp -c 40 -s 65536 -w 2 -m 80 -r 2 -V
+  if [ "$DO_MEM" = 1 ]; then smoke bufferevent_bench "$lib" -x mem -p 100; fi
 done
 smoke pipe_bench raw -n 1000 -a 100 -w 3000 -r 2
 
@@ -274,6 +329,31 @@ for rep in $(seq 1 "$REPS"); do
     record th_pingpong "$lib" "$(field "$out" thread pingpong_ns)"
     record th_active "$lib" "$(field "$out" thread active_call_ns)"
   done
+  for lib in "${LIBS[@]}"; do
+    broken buffer_bench "$lib" && continue
+    out=$LOGS/buffer.$lib.$rep.out
+    log "rep $rep/$REPS evbuffer $lib"
+    run "$out" "$BIN/buffer_bench_$lib" -s "$BUF_SCALE" -r 3
+    for c in "${BUF_CASES[@]}"; do
+      unit=ns_op
+      [ "$c" = search ] && unit=us_op
+      record "buf_$c" "$lib" "$(field "$out" "buffer_$c" "$unit")"
+    done
+  done
+  for cfg in "${BEV_CONFIGS[@]}"; do
+    set -- $cfg
+    t=$1 c=$2 sz=$3
+    m=$BEV_MSGS
+    [ "$sz" -gt 4096 ] && m=$BEV_BIGMSGS
+    for lib in "${LIBS[@]}"; do
+      broken bufferevent_bench "$lib" && continue
+      out=$LOGS/bev.$t.c$c.s$sz.$lib.$rep.out
+      log "rep $rep/$REPS bufferevent echo $t c=$c size=$sz $lib"
+      run "$out" "$BIN/bufferevent_bench_$lib" -t "$t" -c "$c" -s "$sz" -m "$m" -r "$BEV_ROUNDS"
+      record "bev_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo mb_s)"
+      record "bevcpu_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo cpu_mb_s)"
+    done
+  done
 done
 
 # ------------------------------------------------------------- callgrind ----
@@ -293,6 +373,16 @@ cg_total() {
   total=$(awk '$1 == "totals:" { print $2; exit } $1 == "summary:" { s = $2 } END { if (s != "") print s }' "$prefix.cg" | head -1)
   [ -n "$total" ] || { fail "no callgrind totals in $prefix.cg"; return 1; }
   echo "$total"
+}
+
+# cg_fn ANNOTATION FUNC : inclusive instructions of FUNC and of FUNC_* (and
+# their compiler clones FUNC.xxx) in callgrind_annotate --inclusive=yes output.
+cg_fn() {
+  awk -v f="$2" 'match($0, /^ *[0-9,]+ +\( *[0-9.]+%\) +/) {
+      n = substr($0, RSTART + RLENGTH); sub(/ .*$/, "", n)
+      sub(/^.*:/, "", n); sub(/\..*$/, "", n)
+      if (n == f || index(n, f "_") == 1) { v = $1; gsub(/,/, "", v); s += v; hit = 1 }
+    } END { if (hit) printf "%.0f\n", s }' "$1" 2>/dev/null
 }
 
 # cg_pair NAME LIB DIVISOR PREFIX1 PREFIX2 : records (I2 - I1) / DIVISOR.
@@ -351,6 +441,81 @@ if [ "$DO_CG" = 1 ]; then
       cg_record "cg_${t}_loop" "$lib" "$i1" "$i2" "$CG_TIMER_FIRE"
     done
   done
+  # evbuffer: only the timed sections (functions timed_<case>*), all cases
+  # in one run at scale S and one at 2S; callgrind_annotate splits the
+  # counts by case (inclusive cost of that case's timed_ functions).
+  s1=$CG_BUF_SCALE
+  s2=$(awk -v s="$s1" 'BEGIN { print 2 * s }')
+  for lib in "${LIBS[@]}"; do
+    broken buffer_bench "$lib" && continue
+    exe=$BIN/buffer_bench_$lib
+    log "callgrind evbuffer (all cases) $lib"
+    p=$LOGS/cg.buf.$lib
+    cg_total "$p.1" --toggle-collect='timed_*' -- "$exe" -s "$s1" -r 1 -u 0 >/dev/null || continue
+    cg_total "$p.2" --toggle-collect='timed_*' -- "$exe" -s "$s2" -r 1 -u 0 >/dev/null || continue
+    for k in 1 2; do
+      callgrind_annotate --inclusive=yes --threshold=100 "$p.$k.cg" >"$p.$k.annotate" 2>&1 ||
+        { fail "callgrind_annotate $p.$k.cg -- see $p.$k.annotate"; continue 2; }
+    done
+    for c in "${BUF_CASES[@]}"; do
+      i1=$(cg_fn "$p.1.annotate" "timed_$c") i2=$(cg_fn "$p.2.annotate" "timed_$c")
+      o1=$(field "$p.1.out" "buffer_$c" ops) o2=$(field "$p.2.out" "buffer_$c" ops)
+      # search: per KiB scanned, not per 1 MiB search
+      [ "$c" = search ] && [ -n "$o1" ] && [ -n "$o2" ] && o1=$(( o1 * 1024 )) o2=$(( o2 * 1024 ))
+      [ -n "$o1" ] && [ -n "$o2" ] && cg_record "cg_buf_$c" "$lib" "$i1" "$i2" "$(( o2 - o1 ))"
+    done
+  done
+  # bufferevent echo, whole process, per message (both ends' work).
+  for cfg in "unix 1 64" "unix 1 65536"; do
+    set -- $cfg
+    t=$1 c=$2 sz=$3
+    m1=$CG_BEV_MSGS
+    [ "$sz" -gt 4096 ] && m1=$(( CG_BEV_MSGS / 10 ))
+    for lib in "${LIBS[@]}"; do
+      broken bufferevent_bench "$lib" && continue
+      exe=$BIN/bufferevent_bench_$lib
+      log "callgrind bufferevent echo $t c=$c size=$sz $lib"
+      p=$LOGS/cg.bev.$t.c$c.s$sz.$lib
+      i1=$(cg_total "$p.1" -- "$exe" -t "$t" -c "$c" -s "$sz" -m "$m1" -r 1 -u 0) || continue
+      i2=$(cg_total "$p.2" -- "$exe" -t "$t" -c "$c" -s "$sz" -m "$(( 2 * m1 ))" -r 1 -u 0) || continue
+      cg_record "cg_bev_${t}_c${c}_s$sz" "$lib" "$i1" "$i2" "$m1"
+    done
+  done
+fi
+
+# --------------------------------------------------------------- syscalls ----
+# strace -c of the echo benchmark at N and 2N messages: the difference over N
+# is the system calls per message (set-up and teardown cancel).
+st_total() { awk '$NF == "total" { print $4; exit }' "$1" 2>/dev/null; }
+if [ "$DO_STRACE" = 1 ]; then
+  log "strace: system calls per bufferevent echo message"
+  for cfg in "${ST_CONFIGS[@]}"; do
+    set -- $cfg
+    t=$1 c=$2 sz=$3
+    m1=$ST_MSGS
+    [ "$sz" -gt 4096 ] && m1=$(( ST_MSGS / 5 ))
+    [ "$m1" -lt "$c" ] && m1=$c
+    m2=$(( 2 * m1 ))
+    for lib in "${LIBS[@]}"; do
+      broken bufferevent_bench "$lib" && continue
+      exe=$BIN/bufferevent_bench_$lib
+      log "strace bufferevent echo $t c=$c size=$sz $lib"
+      p=$LOGS/st.$t.c$c.s$sz.$lib
+      ok=1
+      for k in 1 2; do
+        mk=$m1
+        [ $k = 2 ] && mk=$m2
+        if ! timeout "$RUN_TIMEOUT" strace -f -c -o "$p.$k.st" \
+            "$exe" -t "$t" -c "$c" -s "$sz" -m "$mk" -r 1 -u 0 >"$p.$k.out" 2>&1; then
+          fail "under strace: $exe -t $t -c $c -s $sz -m $mk -- see $p.$k.out"
+          ok=0
+          break
+        fi
+      done
+      [ $ok = 1 ] || continue
+      cg_record "st_${t}_c${c}_s$sz" "$lib" "$(st_total "$p.1.st")" "$(st_total "$p.2.st")" "$(( m2 - m1 ))"
+    done
+  done
 fi
 
 # ---------------------------------------------------------------- memory ----
@@ -366,24 +531,67 @@ if [ "$DO_MEM" = 1 ]; then
     done
     MEM_FDS=$(mem_field "$out" fd_add count)
   done
+  log "memory: RSS growth per idle socket bufferevent"
+  for lib in "${LIBS[@]}"; do
+    broken bufferevent_bench "$lib" && continue
+    out=$LOGS/bevmem.$lib.out
+    run "$out" "$BIN/bufferevent_bench_$lib" -x mem -p "$BEV_MEM_PAIRS"
+    record mem_bev "$lib" "$(field "$out" bev_mem bytes_per)"
+    record memanon_bev "$lib" "$(field "$out" bev_mem anon_bytes_per)"
+    BEV_MEM_COUNT=$(field "$out" bev_mem count)
+  done
 fi
 
 # ----------------------------------------------------------------- table ----
-# row LABEL UNIT NAME PROG : one table line from the recorded medians
-# (FAIL where PROG is marked broken for that library).
+# row LABEL UNIT NAME PROG [KIND [TARGET]] : one table line from the recorded
+# medians (FAIL where PROG is marked broken for that library, n/a where its
+# binary was not built).  KIND "cost" (default): ratio = libevent/vigil;
+# "tput" (a throughput): ratio = vigil/libevent -- above 1 is vigil better
+# either way.  TARGET: the ratio an issue asks for, noted as met or MISSED.
 row() {
-  local label=$1 unit=$2 name=$3 prog=$4 v l r
+  local label=$1 unit=$2 name=$3 prog=$4 kind=${5:-cost} target=${6:-} v l r lib
   v=$(median "$name" vigil)
   l=$(median "$name" libevent)
   r=$(median "$name" raw)
-  broken "$prog" vigil && v=FAIL
-  broken "$prog" libevent && l=FAIL
+  if missing "$prog" vigil; then v=n/a; elif broken "$prog" vigil; then v=FAIL; fi
+  if missing "$prog" libevent; then l=n/a; elif broken "$prog" libevent; then l=FAIL; fi
   broken "$prog" raw && r=FAIL
-  awk -v label="$label" -v unit="$unit" -v v="$v" -v l="$l" -v r="$r" 'BEGIN {
-    ratio = "-"
-    if (v ~ /^[0-9.e+-]+$/ && l ~ /^[0-9.e+-]+$/ && v + 0 > 0.05 && l + 0 > 0.05) ratio = sprintf("%.2fx", l / v)
-    printf "%-44s %-12s %11s %11s %9s %10s\n", label, unit, v, l, ratio, (r == "-" ? "" : r)
+  awk -v label="$label" -v unit="$unit" -v v="$v" -v l="$l" -v r="$r" -v kind="$kind" \
+      -v target="$target" 'BEGIN {
+    ratio = "-"; note = ""
+    if (v ~ /^[0-9.e+-]+$/ && l ~ /^[0-9.e+-]+$/ && v + 0 > 0.05 && l + 0 > 0.05) {
+      q = (kind == "tput") ? v / l : l / v
+      ratio = sprintf("%.2fx", q)
+      if (target != "") note = sprintf("  target >=%sx: %s", target, (q + 1e-9 >= target ? "met" : "MISSED"))
+    } else if (target != "") note = "  target >=" target "x: ?"
+    printf "%-44s %-12s %11s %11s %9s %10s%s\n", label, unit, v, l, ratio, (r == "-" ? "" : r), note
   }'
+}
+# buf_label CASE : the table label of a buffer_bench case.
+buf_label() {
+  case "$1" in
+    small) echo "evbuffer add+remove, 16 B pieces" ;;
+    large) echo "evbuffer add+remove, 64 KiB pieces" ;;
+    move) echo "evbuffer_add_buffer of 64 KiB (16 chunks)" ;;
+    addbuf) echo "evbuffer add 256 B + add_buffer to output" ;;
+    search) echo "evbuffer_search, 1 MiB of CRLF lines" ;;  # us/search, instr/KiB
+    readln_crlf) echo "evbuffer_readln CRLF, ~34 B lines" ;;
+    readln_lf) echo "evbuffer_readln LF, ~33 B lines" ;;
+    prepend) echo "evbuffer_prepend, 16 B" ;;
+    reserve) echo "evbuffer reserve+commit, 4 KiB" ;;
+  esac
+}
+buf_unit() {
+  case "$1/$2" in
+    search/ns) echo "us/search" ;; search/instr) echo "instr/KiB" ;;
+    readln_*) echo "$2/line" ;; *) echo "$2/op" ;;
+  esac
+}
+# bev_label TRANSPORT CONNS SIZE
+bev_label() {
+  local sz=$3
+  [ "$sz" = 65536 ] && sz="64 KiB" || sz="$sz B"
+  echo "bufferevent echo $1, $2 conn$([ "$2" = 1 ] || echo s), $sz"
 }
 
 {
@@ -394,7 +602,10 @@ row() {
   [ -s "$LOGS/identity" ] && sort -u "$LOGS/identity" | sed 's/^/loaded  /'
   echo "sizes: reps=$REPS (alternating); pipe: w=$PIPE_WRITES/round, $PIPE_ROUNDS rounds/run;" \
        "timers: pending=$TIMER_PENDING ops=$TIMER_OPS fire=$TIMER_FIRE rounds=$TIMER_ROUNDS"
-  echo "values: median over repetitions of each run's median; ratio = libevent/vigil (>1: vigil cheaper)"
+  echo "evbuffer: scale $BUF_SCALE; bufferevent echo: $BEV_MSGS msgs of 64 B / $BEV_BIGMSGS of 64 KiB" \
+       "per round, $BEV_ROUNDS rounds/run, window 1 (ping-pong), MB/s one direction, wall time"
+  echo "values: median over repetitions of each run's median; ratio = libevent/vigil of a cost," \
+       "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
   printf "%-44s %-12s %11s %11s %9s %10s\n" "benchmark" "unit" "vigil" "libevent" "ratio" "raw epoll"
   printf '%.0s-' $(seq 1 102); echo
@@ -409,6 +620,19 @@ row() {
   row "common-timeout fire, $TIMER_FIRE" "cpu ns/timer" t_cfire timer_bench
   row "cross-thread event_active round trip" "ns/trip" th_pingpong thread_bench
   row "cross-thread event_active, loop busy" "ns/call" th_active thread_bench
+  for c in "${BUF_CASES[@]}"; do
+    row "$(buf_label "$c")" "$(buf_unit "$c" ns)" "buf_$c" buffer_bench
+  done
+  echo "[throughput]"
+  for cfg in "${BEV_CONFIGS[@]}"; do
+    set -- $cfg
+    row "$(bev_label "$1" "$2" "$3")" "MB/s" "bev_${1}_c${2}_s$3" bufferevent_bench tput "$BEV_TARGET"
+  done
+  echo "[throughput per CPU second (user+sys of both ends), same runs]"
+  for cfg in "${BEV_CONFIGS[@]}"; do
+    set -- $cfg
+    row "$(bev_label "$1" "$2" "$3")" "MB/cpu-s" "bevcpu_${1}_c${2}_s$3" bufferevent_bench tput
+  done
   if [ "$DO_CG" = 1 ]; then
     echo "[user-space instructions, callgrind]"
     row "pipe n=100 a=1" "instr/cb" cg_pipe_n100_a1 pipe_bench
@@ -421,6 +645,18 @@ row() {
     row "common-timeout add+del" "instr/pair" cg_cadddel timer_bench
     row "common-timeout add+fire, whole round" "instr/timer" cg_cfire_round timer_bench
     row "common-timeout fire, loop only" "instr/timer" cg_cfire_loop timer_bench
+    for c in "${BUF_CASES[@]}"; do
+      row "$(buf_label "$c")" "$(buf_unit "$c" instr)" "cg_buf_$c" buffer_bench
+    done
+    row "$(bev_label unix 1 64)" "instr/msg" cg_bev_unix_c1_s64 bufferevent_bench
+    row "$(bev_label unix 1 65536)" "instr/msg" cg_bev_unix_c1_s65536 bufferevent_bench
+  fi
+  if [ "$DO_STRACE" = 1 ]; then
+    echo "[system calls per echo message, strace -c]"
+    for cfg in "${ST_CONFIGS[@]}"; do
+      set -- $cfg
+      row "$(bev_label "$1" "$2" "$3")" "calls/msg" "st_${1}_c${2}_s$3" bufferevent_bench cost 1
+    done
   fi
   if [ "$DO_MEM" = 1 ]; then
     echo "[memory: VmRSS growth]"
@@ -429,22 +665,27 @@ row() {
     row "pending common-timeout timer" "bytes/timer" mem_ctimer_add mem_bench
     row "watched fd (${MEM_FDS:-?} fds, event_assign'ed)" "bytes/fd" mem_fd_add mem_bench
     row "watched fd incl. event_new" "bytes/fd" mem_fd_new mem_bench
+    row "idle socket bufferevent (${BEV_MEM_COUNT:-?}, EV_READ)" "bytes/bev" mem_bev bufferevent_bench cost 1
     echo "[memory: RssAnon growth (VmRSS without file-backed code pages)]"
     row "pending timer, event_assign'ed" "bytes/timer" memanon_timer_add mem_bench
     row "pending timer incl. event_new" "bytes/timer" memanon_timer_new mem_bench
     row "pending common-timeout timer" "bytes/timer" memanon_ctimer_add mem_bench
     row "watched fd, event_assign'ed" "bytes/fd" memanon_fd_add mem_bench
     row "watched fd incl. event_new" "bytes/fd" memanon_fd_new mem_bench
+    row "idle socket bufferevent, EV_READ" "bytes/bev" memanon_bev bufferevent_bench cost 1
   fi
   echo
-  echo "noise (min..max over repetitions, ns):"
-  for name in pipe_n100_a1 pipe_n1000_a100 t_adddel t_add t_fire t_cadddel t_cadd t_cfire; do
+  echo "noise (min..max over repetitions; ns, us for buf_search, MB/s for bev_*):"
+  bev_names=()
+  for cfg in "${BEV_CONFIGS[@]}"; do set -- $cfg; bev_names+=("bev_${1}_c${2}_s$3"); done
+  for name in pipe_n100_a1 pipe_n1000_a100 t_adddel t_add t_fire t_cadddel t_cadd t_cfire \
+      "${BUF_CASES[@]/#/buf_}" "${bev_names[@]}"; do
     line=""
     for lib in vigil libevent raw; do
       s=$(spread "$name" "$lib")
       [ -n "$s" ] && line="$line  $lib $s"
     done
-    [ -n "$line" ] && printf "  %-18s%s\n" "$name" "$line"
+    [ -n "$line" ] && printf "  %-22s%s\n" "$name" "$line"
   done
   if [ -s "$LOGS/failures" ]; then
     echo "FAILED runs (FAIL / - in the table):"

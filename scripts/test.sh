@@ -48,7 +48,7 @@ elapsed() { printf '%ds' $((SECONDS - $1)); }
 # packages
 # ---------------------------------------------------------------------------------------
 packages=(cmake make g++ gcc binutils clang libclang-rt-14-dev googletest libgtest-dev libgmock-dev
-          memcached libevent-dev valgrind python3 pkg-config util-linux)
+          memcached tmux libevent-dev valgrind python3 pkg-config util-linux)
 
 install_packages() {
   local missing=() p
@@ -255,7 +255,7 @@ if [[ ! -f "$shared/abi/abi-check" ]]; then
   record_fail "abi: $shared/abi/abi-check not found (shared/ must be a sibling of the repository: $shared)"
 else
   # The headers of the components that are done; each new component adds its own.
-  done_headers="event.h,event_compat.h,event_struct.h,util.h,thread.h,buffer.h,buffer_compat.h,listener.h"
+  done_headers="event.h,event_compat.h,event_struct.h,util.h,thread.h,buffer.h,buffer_compat.h,listener.h,bufferevent.h,bufferevent_compat.h,bufferevent_struct.h"
   abi_check layout "--headers=$done_headers,top/evutil.h" layout "$repo/include"
   abi_check api "--headers=$done_headers,top/evutil.h" api "$repo/include"
   abi_check symbols "--headers=$done_headers" symbols "$repo/build/lib"

@@ -741,6 +741,25 @@ void seg_ref(evbuffer_file_segment* seg) {
 
 }  // namespace
 
+int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max) {
+    Guard g(b);
+    if (b->freeze_end || max > SIZE_MAX - b->total) {
+        errno = EINVAL;
+        return -1;
+    }
+    evbuffer_iovec vec[2];
+    int cnt = make_space(b, max, vec, 2, true);
+    if (cnt < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ssize_t r = readv(fd, vec, cnt);
+    if (r <= 0) return int(r);
+    commit_bytes(b, size_t(r));
+    run_callbacks(b, false);
+    return int(r);
+}
+
 extern "C" {
 
 // ---- life cycle

@@ -49,6 +49,10 @@ struct CbEntry {
     bool dead;  // removed while callbacks were running; freed afterwards
 };
 
+// Reads at most max bytes from fd into b with one readv and no FIONREAD probe (the
+// bufferevent read path). Returns the count, 0 at end of file, -1 with errno set.
+int read_socket(evbuffer* b, evutil_socket_t fd, size_t max);
+
 }  // namespace vigil::buf
 
 struct evbuffer {

@@ -198,6 +198,7 @@ void event_base::cancel_all_callbacks(bool run_finalizers) {
         del_event(&ct->timer, true);
     }
     while (!timers.empty()) del_event(timers.top(), true);
+    activate_later_callbacks();
     for (int p = 0; p < nactive; ++p)
         while (active[p].first) {
             event_callback* cb = active[p].first;

@@ -164,6 +164,9 @@ struct event_base {
     // active callbacks, one FIFO per priority (0 runs first)
     vigil::CallbackQueue* active = nullptr;
     int nactive = 0;
+    // Deferred callbacks (src/core/deferred.cpp) wait here for the next iteration; they
+    // are counted in event_count_active already, so the loop neither blocks nor exits.
+    vigil::CallbackQueue active_later;
 
     // counters behind event_base_get_num_events / get_max_events
     int event_count = 0, event_count_max = 0;
@@ -207,7 +210,7 @@ struct event_base {
     bool in_wait = false;            // the loop thread is blocked in the backend, unlocked
     bool notify_pending = false;     // a wake-up is written and not yet read
     int notify_fd = -1;              // eventfd that wakes the loop
-    event notify_ev;                 // internal reader of notify_fd
+    event notify_ev{};               // internal reader of notify_fd
 
     void lock() {
         if (VIGIL_UNLIKELY(th_lock != nullptr)) vigil::lock_acquire(th_lock);
@@ -280,6 +283,7 @@ struct event_base {
     template <bool kLocked>
     void run_callback(event_callback* cb, uint8_t closure);
     void cancel_all_callbacks(bool run_finalizers);
+    void activate_later_callbacks();
     ~event_base();
 };
 

@@ -102,10 +102,12 @@ int event_base::process_queue(CallbackQueue& q, bool limited, int max_to_process
 // state is only touched with the lock held; the callbacks run without it.
 template <bool kLocked>
 void event_base::run_callback(event_callback* cb, uint8_t closure) {
+    // Only events have these fields: a bare event_callback (deferred work) ends earlier.
+    const bool is_event = closure <= kClosurePersist || closure >= kClosureEventFinalize;
     event* ev = as_event(cb);
-    event_callback_fn fn = ev->ev_callback;
-    evutil_socket_t fd = ev->ev_fd;
-    short res = ev->ev_res;
+    event_callback_fn fn = is_event ? ev->ev_callback : nullptr;
+    evutil_socket_t fd = is_event ? ev->ev_fd : -1;
+    short res = is_event ? ev->ev_res : 0;
     void* arg = cb->evcb_arg;
     switch (closure) {
         case kClosureSignal: {
@@ -198,6 +200,7 @@ int event_base::run_loop(int flags) {
     for (;;) {
         got_continue = false;
         if (got_term || got_break) break;
+        if (VIGIL_UNLIKELY(!active_later.empty())) activate_later_callbacks();
         // Wait only when nothing is active: until the first timer, or indefinitely.
         Micros timeout = 0;
         if (!event_count_active) {
