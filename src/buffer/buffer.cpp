@@ -13,6 +13,9 @@
 #include <event2/event.h>
 
 #include <sys/ioctl.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -47,6 +50,7 @@ namespace {
 constexpr size_t kChunkMax = size_t(EV_SSIZE_MAX);
 constexpr size_t kMinAlloc = 1024;
 constexpr size_t kAutoMax = 4096;     // growth of automatically sized chunks stops here
+constexpr size_t kCopySmall = 512;    // evbuffer_add_buffer copies up to this much
 constexpr size_t kMaxRead = 4096;     // evbuffer_read's per-call limit, as libevent 2.1
 constexpr int kMaxWriteIov = 128;
 constexpr int kMaxReadIov = 4;
@@ -257,11 +261,7 @@ void purge_dead(evbuffer* b) {
     b->cb_dead = false;
 }
 
-void run_callbacks(evbuffer* b, bool from_deferred) {
-    if (!b->cbs) {
-        b->n_add = b->n_del = 0;
-        return;
-    }
+void run_callbacks_slow(evbuffer* b, bool from_deferred) {
     if (b->deferred && !from_deferred) {
         if (b->defer_ev) event_active(b->defer_ev, EV_TIMEOUT, 1);
         return;
@@ -282,6 +282,16 @@ void run_callbacks(evbuffer* b, bool from_deferred) {
             e->cb.func(b, &info, e->arg);
     }
     if (--b->cb_depth == 0 && b->cb_dead) purge_dead(b);
+}
+
+// Tells the callbacks about the changes counted in n_add / n_del. Most buffers have
+// none, and then this is one test.
+inline void run_callbacks(evbuffer* b, bool from_deferred) {
+    if (VIGIL_LIKELY(!b->cbs)) {
+        b->n_add = b->n_del = 0;
+        return;
+    }
+    run_callbacks_slow(b, from_deferred);
 }
 
 void deferred_cb(evutil_socket_t, short, void* arg) {
@@ -362,10 +372,28 @@ void copy_from(const Chunk* c, size_t i, unsigned char* out, size_t n) {
     }
 }
 
+int add_general(evbuffer* b, const void* data, size_t len);
+
 int add_internal(evbuffer* b, const void* data, size_t len) {
     if (b->freeze_end) return -1;
     if (len > SIZE_MAX - b->total) return -1;
     if (len == 0) return 0;
+    Chunk* ld = b->last_data;
+    // The common case, kept free of the general case's register saves: the bytes fit
+    // behind the last data.
+    if (ld && len <= ld->space() && ld->writable()) {
+        memcpy(ld->data() + ld->off, data, len);
+        ld->off += len;
+        b->total += len;
+        b->n_add += len;
+        run_callbacks(b, false);
+        return 0;
+    }
+    return add_general(b, data, len);
+}
+
+// Appends across chunks, allocating one if the free space is short.
+__attribute__((noinline)) int add_general(evbuffer* b, const void* data, size_t len) {
     Chunk* ld = b->last_data;
     size_t avail = (ld && ld->writable()) ? ld->space() : 0;
     for (Chunk* t = ld ? ld->next : b->first; t && avail < len; t = t->next) avail += t->cap;
@@ -511,13 +539,18 @@ bool find_chars(const evbuffer* b, evbuffer_ptr* it, const char* set) {
     ev_ssize_t pos = it->pos;
     for (; c && c->off; c = c->next, i = 0) {
         const unsigned char* d = c->data();
-        for (size_t k = i; k < c->off; ++k) {
-            if (d[k] == (unsigned char)set[0] || (set[1] && d[k] == (unsigned char)set[1])) {
-                it->pos = pos + ev_ssize_t(k - i);
-                it->internal_.chain = c;
-                it->internal_.pos_in_chain = k;
-                return true;
-            }
+        // memchr per wanted byte; with two, the nearer hit wins.
+        const void* hit = memchr(d + i, set[0], c->off - i);
+        if (set[1]) {
+            size_t limit = hit ? size_t(static_cast<const unsigned char*>(hit) - d) : c->off;
+            if (const void* h2 = memchr(d + i, set[1], limit - i)) hit = h2;
+        }
+        if (hit) {
+            size_t k = size_t(static_cast<const unsigned char*>(hit) - d);
+            it->pos = pos + ev_ssize_t(k - i);
+            it->internal_.chain = c;
+            it->internal_.pos_in_chain = k;
+            return true;
         }
         pos += ev_ssize_t(c->off - i);
     }
@@ -531,6 +564,36 @@ int byte_at(const evbuffer* b, size_t at) {
     locate(b, at, &p);
     const Chunk* c = static_cast<const Chunk*>(p.internal_.chain);
     return c->data()[p.internal_.pos_in_chain];
+}
+
+// The first k in [from, n - len] where d[k..k+len) equals w, or n. Candidates are the
+// positions where the pattern's first and last bytes both match, found 16 at a time;
+// only those get a full compare (memchr on the first byte alone stops at every '\r'
+// of CRLF text when looking for "\r\n\r\n").
+size_t find_in_chunk(const unsigned char* d, size_t from, size_t n, const unsigned char* w, size_t len) {
+    if (n - from < len) return n;
+    if (len == 1) {
+        const void* hit = memchr(d + from, w[0], n - from);
+        return hit ? size_t(static_cast<const unsigned char*>(hit) - d) : n;
+    }
+    size_t k = from;
+#ifdef __SSE2__
+    const __m128i first = _mm_set1_epi8(char(w[0]));
+    const __m128i last = _mm_set1_epi8(char(w[len - 1]));
+    for (; k + len - 1 + 16 <= n; k += 16) {
+        __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + k));
+        __m128i z = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + k + len - 1));
+        unsigned mask = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(z, last))));
+        while (mask) {
+            unsigned bit = unsigned(__builtin_ctz(mask));
+            if (memcmp(d + k + bit + 1, w + 1, len - 2) == 0) return k + bit;
+            mask &= mask - 1;
+        }
+    }
+#endif
+    for (; k + len <= n; ++k)
+        if (d[k] == w[0] && d[k + len - 1] == w[len - 1] && memcmp(d + k, w, len) == 0) return k;
+    return n;
 }
 
 evbuffer_ptr search_range(evbuffer* b, const char* what, size_t len, const evbuffer_ptr* start,
@@ -554,33 +617,38 @@ evbuffer_ptr search_range(evbuffer* b, const char* what, size_t len, const evbuf
     while (c && c->off) {
         if (end && end->pos >= 0 && pos > end->pos) break;
         const unsigned char* d = c->data();
-        const void* hit = memchr(d + i, w[0], c->off - i);
-        if (!hit) {
-            pos += ev_ssize_t(c->off - i);
-            c = c->next;
-            i = 0;
-            continue;
+        // A match wholly inside this chunk, else one that starts in its last len-1 bytes
+        // and runs on into the next chunks.
+        size_t k = find_in_chunk(d, i, c->off, w, len);
+        if (k == c->off) {
+            for (k = c->off >= i + len ? c->off - len + 1 : i; k < c->off; ++k)
+                if (d[k] == w[0] && match_at(c, k, w, len)) break;
         }
-        size_t k = size_t(static_cast<const unsigned char*>(hit) - d);
-        pos += ev_ssize_t(k - i);
-        i = k;
-        if (match_at(c, i, w, len)) {
+        if (k < c->off) {
+            pos += ev_ssize_t(k - i);
             if (end && pos + ev_ssize_t(len) > end->pos) break;
             p.pos = pos;
             p.internal_.chain = c;
-            p.internal_.pos_in_chain = i;
+            p.internal_.pos_in_chain = k;
             return p;
         }
-        ++pos;
-        if (++i == c->off) {
-            c = c->next;
-            i = 0;
-        }
+        pos += ev_ssize_t(c->off - i);
+        c = c->next;
+        i = 0;
     }
     return not_found();
 }
 
-evbuffer_ptr search_eol(evbuffer* b, evbuffer_ptr* start, size_t* eol_len, evbuffer_eol_style style) {
+// The style as the caller passed it: a C caller may pass any int, and reading that as
+// the C++ enum would be undefined.
+static_assert(sizeof(evbuffer_eol_style) == sizeof(int));
+int style_value(const evbuffer_eol_style& style) {
+    int v;
+    memcpy(&v, &style, sizeof v);
+    return v;
+}
+
+evbuffer_ptr search_eol(evbuffer* b, evbuffer_ptr* start, size_t* eol_len, int style) {
     evbuffer_ptr it;
     size_t extra = 0;
     bool ok = false;
@@ -616,7 +684,10 @@ evbuffer_ptr search_eol(evbuffer* b, evbuffer_ptr* start, size_t* eol_len, evbuf
                 if (find_chars(b, &it, "\n\0")) {
                     extra = 1;
                     ok = true;
-                    if (it.pos != from && byte_at(b, size_t(it.pos) - 1) == '\r') {
+                    // The byte before the '\n' is usually in the same chunk.
+                    const Chunk* c = static_cast<const Chunk*>(it.internal_.chain);
+                    size_t k = it.internal_.pos_in_chain;
+                    if (it.pos != from && (k ? c->data()[k - 1] : byte_at(b, size_t(it.pos) - 1)) == '\r') {
                         locate(b, size_t(it.pos) - 1, &it);
                         extra = 2;
                     }
@@ -671,7 +742,24 @@ ev_ssize_t copyout_from(evbuffer* b, const evbuffer_ptr* pos, void* out, size_t 
     return ev_ssize_t(datlen);
 }
 
+int remove_general(evbuffer* b, void* out, size_t datlen);
+
 int remove_internal(evbuffer* b, void* out, size_t datlen) {
+    Chunk* c = b->first;
+    // The common case: the bytes all sit in the first chunk, and some stay.
+    if (c && datlen < c->off && !b->freeze_start && out) {
+        memcpy(out, c->data(), datlen);
+        c->misalign += datlen;
+        c->off -= datlen;
+        b->total -= datlen;
+        b->n_del += datlen;
+        run_callbacks(b, false);
+        return int(datlen);
+    }
+    return remove_general(b, out, datlen);
+}
+
+__attribute__((noinline)) int remove_general(evbuffer* b, void* out, size_t datlen) {
     ev_ssize_t n = copyout_from(b, nullptr, out, datlen);
     if (n > 0) {
         if (b->freeze_start) return -1;
@@ -707,7 +795,21 @@ int add_buffer(evbuffer* out, evbuffer* in) {
     size_t n = in->total;
     if (n == 0 || out == in) return 0;
     if (out->freeze_end || in->freeze_start) return -1;
-    move_all(out, in);
+    // A few bytes in one owned chunk are copied into the room behind out's data rather
+    // than relinked: in keeps its chunk for its next add, and neither buffer allocates
+    // (a message assembled in one buffer and queued on another, many times a second).
+    Chunk* src = in->first;
+    Chunk* dst = out->last_data ? out->last_data : out->first;
+    if (n <= kCopySmall && src == in->last_data && src->kind == vigil::buf::kOwned && dst &&
+        dst->writable() && dst->space() >= n) {
+        memcpy(dst->data() + dst->off, src->data(), n);
+        dst->off += n;
+        out->last_data = dst;
+        out->total += n;
+        drain_internal(in, n);
+    } else {
+        move_all(out, in);
+    }
     in->n_del += n;
     out->n_add += n;
     run_callbacks(in, false);
@@ -846,7 +948,8 @@ int evbuffer_reserve_space(struct evbuffer* b, ev_ssize_t size, struct evbuffer_
     Guard g(b);
     if (b->freeze_end) return -1;
     if (n_vec == 1) {
-        Chunk* c = ensure_contig(b, size_t(size));
+        // Asking for 0 bytes still describes some free space, as in libevent.
+        Chunk* c = ensure_contig(b, size ? size_t(size) : 1);
         if (!c) return -1;
         vec[0].iov_base = c->data() + c->off;
         vec[0].iov_len = c->space();
@@ -899,14 +1002,17 @@ int evbuffer_commit_space(struct evbuffer* b, struct evbuffer_iovec* vec, int n_
 
 // ---- adding and removing
 
+// The two hottest calls skip the lock guard (and its frame) for unlocked buffers.
 int evbuffer_add(struct evbuffer* b, const void* data, size_t datlen) {
     if (!b || (!data && datlen)) return -1;
+    if (VIGIL_LIKELY(!b->lock)) return add_internal(b, data, datlen);
     Guard g(b);
     return add_internal(b, data, datlen);
 }
 
 int evbuffer_remove(struct evbuffer* b, void* data, size_t datlen) {
     if (!b) return -1;
+    if (VIGIL_LIKELY(!b->lock)) return remove_internal(b, data, datlen);
     Guard g(b);
     return remove_internal(b, data, datlen);
 }
@@ -982,7 +1088,7 @@ char* evbuffer_readln(struct evbuffer* b, size_t* n_read_out, enum evbuffer_eol_
     Guard g(b);
     if (b->freeze_start) return nullptr;
     size_t extra = 0;
-    evbuffer_ptr it = search_eol(b, nullptr, &extra, style);
+    evbuffer_ptr it = search_eol(b, nullptr, &extra, style_value(style));
     if (it.pos < 0) return nullptr;
     size_t n = size_t(it.pos);
     char* line = static_cast<char*>(vigil::mm_malloc(n + 1));
@@ -1011,8 +1117,9 @@ int evbuffer_add_buffer_reference(struct evbuffer* out, struct evbuffer* in) {
     size_t n = in->total;
     if (n == 0) return 0;
     if (out->freeze_end || out == in) return -1;
+    // As libevent: no references to file segments or to other buffers' references.
     for (Chunk* c = in->first; c && c->off; c = c->next)
-        if (c->kind == vigil::buf::kFileSeg) return -1;
+        if (c->kind == vigil::buf::kFileSeg || c->kind == vigil::buf::kView) return -1;
     Chunk* head = nullptr;
     Chunk* tail = nullptr;
     for (Chunk* c = in->first; c && c->off; c = c->next) {
@@ -1025,9 +1132,8 @@ int evbuffer_add_buffer_reference(struct evbuffer* out, struct evbuffer* in) {
             }
             return -1;
         }
-        Chunk* root = c->kind == vigil::buf::kView ? c->owner : c;
-        ++root->refs;
-        v->owner = root;
+        ++c->refs;
+        v->owner = c;
         v->base = c->base;
         v->misalign = c->misalign;
         v->off = c->off;
@@ -1299,7 +1405,7 @@ struct evbuffer_ptr evbuffer_search_eol(struct evbuffer* b, struct evbuffer_ptr*
         return not_found();
     }
     Guard g(b);
-    return search_eol(b, start, eol_len_out, eol_style);
+    return search_eol(b, start, eol_len_out, style_value(eol_style));
 }
 
 int evbuffer_peek(struct evbuffer* b, ev_ssize_t len, struct evbuffer_ptr* start_at, struct evbuffer_iovec* vec,
@@ -1457,12 +1563,28 @@ unsigned char* evbuffer_pullup(struct evbuffer* b, ev_ssize_t size) {
     return dst->data();
 }
 
-int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
-    if (!b || (!data && size)) return -1;
-    Guard g(b);
+namespace {
+int prepend_general(evbuffer* b, const void* data, size_t size);
+
+int prepend_internal(evbuffer* b, const void* data, size_t size) {
+    if (size == 0) return 0;  // even when frozen, as in libevent
     if (b->freeze_start) return -1;
     if (size > SIZE_MAX - b->total) return -1;
-    if (size == 0) return 0;
+    Chunk* c = b->first;
+    // The common case: room in front of the first chunk's data.
+    if (c && c->off && size <= c->misalign && c->writable()) {
+        c->misalign -= size;
+        c->off += size;
+        memcpy(c->data(), data, size);
+        b->total += size;
+        b->n_add += size;
+        run_callbacks(b, false);
+        return 0;
+    }
+    return prepend_general(b, data, size);
+}
+
+__attribute__((noinline)) int prepend_general(evbuffer* b, const void* data, size_t size) {
     Chunk* c = b->first;
     size_t fit = 0;
     bool empty_first = c && c->off == 0;
@@ -1508,6 +1630,14 @@ int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
     b->n_add += size;
     run_callbacks(b, false);
     return 0;
+}
+}  // namespace
+
+int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
+    if (!b || (!data && size)) return -1;
+    if (VIGIL_LIKELY(!b->lock)) return prepend_internal(b, data, size);
+    Guard g(b);
+    return prepend_internal(b, data, size);
 }
 
 int evbuffer_prepend_buffer(struct evbuffer* dst, struct evbuffer* src) {
