@@ -21,7 +21,7 @@ TEST_P(Core, ReadEventFiresOnlyWhenDataArrives) {
     auto* st = static_cast<S*>(arg);
     st->n++;
     st->what = what;
-    st->got += drain(fd);
+    st->got += drain_fd(fd);
   }, &s);
   ASSERT_EQ(event_add(r, nullptr), 0);
   EXPECT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 0);
@@ -57,7 +57,7 @@ TEST_P(Core, WriteEventWaitsWhileTheBufferIsFull) {
   EXPECT_EQ(h.n, 1);
   EXPECT_EQ(h.last_what, EV_TIMEOUT) << "fired as writable although the buffer is full";
   // Make room on the other side; now it must report EV_WRITE.
-  (void)drain(sp.b());
+  (void)drain_fd(sp.b());
   ASSERT_EQ(event_add(w, nullptr), 0);
   EXPECT_EQ(event_base_dispatch(base), 1);
   EXPECT_EQ(h.n, 2);
@@ -246,7 +246,7 @@ TEST_P(Core, PersistentIoTimeoutRepeatsAndIsRescheduledByActivity) {
     if (what & EV_TIMEOUT) st->timeouts++;
     if (what & EV_READ) {
       st->reads++;
-      (void)drain(fd);
+      (void)drain_fd(fd);
     }
     st->at.push_back(now_ms());
     if (st->timeouts == 3) event_del(st->self);

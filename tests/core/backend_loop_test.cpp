@@ -437,7 +437,7 @@ TEST_P(Core, ReinitKeepsEventsWorking) {
   ASSERT_EQ(put(sp.b(), "z"), 1);
   EXPECT_EQ(event_base_loop(base, EVLOOP_ONCE), 0);
   EXPECT_EQ(rd.n, 1);
-  EXPECT_EQ(drain(sp.a()), "z");
+  EXPECT_EQ(drain_fd(sp.a()), "z");
   EXPECT_EQ(event_base_loop(base, EVLOOP_ONCE), 0);
   EXPECT_EQ(tm.n, 1);
   event_free(r);

@@ -284,7 +284,7 @@ TEST_P(Core, ForkedChildKeepsWorkingAfterReinit) {
   event* r = event_new(base, sp.a(), EV_READ | EV_PERSIST, [](evutil_socket_t fd, short, void* arg) {
     auto* st = static_cast<S*>(arg);
     st->reads++;
-    st->got += drain(fd);
+    st->got += drain_fd(fd);
   }, &s);
   event* sig = evsignal_new(base, SIGUSR1, [](evutil_socket_t, short, void* arg) {
     static_cast<S*>(arg)->signals++;

@@ -17,7 +17,11 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/backend_base.h"
+#include "../support/clock.h"
+#include "../support/env_var.h"
 #include "../support/log_capture.h"
+#include "../support/sockets.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -36,19 +40,12 @@ namespace vt {
 
 // ---------------------------------------------------------------- time ----
 
-// Milliseconds on CLOCK_MONOTONIC (the precise clock, never the coarse one).
-inline double now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-inline timeval tv_ms(long ms) {
-  timeval tv{};
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = (ms % 1000) * 1000;
-  return tv;
-}
+// now_ms() (CLOCK_MONOTONIC, the precise clock), tv_ms() and kLate (upper bound for
+// "it happened, and not absurdly late" on a loaded machine) come from
+// ../support/clock.h.
+using vigil_test::kLate;
+using vigil_test::now_ms;
+using vigil_test::tv_ms;
 
 inline double tv_to_ms(const timeval& tv) {
   return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
@@ -60,9 +57,6 @@ inline double wall_ms() {
   return tv_to_ms(tv);
 }
 
-// Upper bound used for "it happened, and not absurdly late" on a loaded machine.
-constexpr double kLate = 2000.0;
-
 // ----------------------------------------------------------------- log ----
 
 using vigil_test::LogCapture;
@@ -70,60 +64,13 @@ using vigil_test::LogLine;
 
 // ------------------------------------------------------------- sockets ----
 
-// An AF_UNIX stream socketpair, both ends non-blocking, closed on destruction.
-struct SocketPair {
-  evutil_socket_t fd[2] = {-1, -1};
-  SocketPair() {
-    if (evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, fd) != 0) {
-      ADD_FAILURE() << "socketpair: " << std::strerror(errno);
-      return;
-    }
-    evutil_make_socket_nonblocking(fd[0]);
-    evutil_make_socket_nonblocking(fd[1]);
-  }
-  ~SocketPair() {
-    close_end(0);
-    close_end(1);
-  }
-  SocketPair(const SocketPair&) = delete;
-  SocketPair& operator=(const SocketPair&) = delete;
-  void close_end(int i) {
-    if (fd[i] >= 0) {
-      evutil_closesocket(fd[i]);
-      fd[i] = -1;
-    }
-  }
-  evutil_socket_t a() const { return fd[0]; }
-  evutil_socket_t b() const { return fd[1]; }
-};
-
-inline ssize_t put(evutil_socket_t fd, const std::string& s) {
-  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-}
-
-// Reads whatever is available right now (non-blocking fd).
-inline std::string drain(evutil_socket_t fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
-// Writes into fd until the kernel buffer is full; returns bytes written.
-inline size_t fill_until_full(evutil_socket_t fd) {
-  static char junk[65536];
-  size_t total = 0;
-  for (;;) {
-    ssize_t n = ::send(fd, junk, sizeof junk, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    total += static_cast<size_t>(n);
-  }
-  return total;
-}
+// SocketPair (AF_UNIX, both ends non-blocking and close-on-exec, closed on
+// destruction), put (send without SIGPIPE), drain_fd (whatever is readable right now)
+// and fill_until_full come from ../support/sockets.h.
+using vigil_test::drain_fd;
+using vigil_test::fill_until_full;
+using vigil_test::put;
+using vigil_test::SocketPair;
 
 // ------------------------------------------------------------ recorder ----
 
@@ -152,32 +99,8 @@ inline void noop_cb(evutil_socket_t, short, void*) {}
 
 // ------------------------------------------------------------ env vars ----
 
-// Sets or unsets an environment variable for its lifetime, restoring it after.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    const char* old = getenv(name);
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~EnvVar() {
-    if (had_)
-      setenv(name_.c_str(), old_.c_str(), 1);
-    else
-      unsetenv(name_.c_str());
-  }
-  EnvVar(const EnvVar&) = delete;
-  EnvVar& operator=(const EnvVar&) = delete;
-
- private:
-  std::string name_;
-  std::string old_;
-  bool had_ = false;
-};
+// Sets or unsets an environment variable for its lifetime (../support/env_var.h).
+using vigil_test::EnvVar;
 
 // Clears every variable libevent consults, for tests that rely on defaults.
 struct CleanEventEnv {
@@ -217,18 +140,11 @@ inline const std::vector<BackendSpec>& all_backends() {
   return v;
 }
 
-// Builds a base on exactly the given backend. The environment is ignored so a
-// stray EVENT_NO* variable cannot change which backend is under test.
-inline event_base* make_base(const BackendSpec& s, int extra_flags = 0) {
-  event_config* cfg = event_config_new();
-  if (!cfg) return nullptr;
-  for (const char* m : s.avoid)
-    if (m) event_config_avoid_method(cfg, m);
-  event_config_set_flag(cfg, s.flags | extra_flags | EVENT_BASE_FLAG_IGNORE_ENV);
-  event_base* b = event_base_new_with_config(cfg);
-  event_config_free(cfg);
-  return b;
-}
+// make_base(spec, extra_flags): a base on exactly that backend, the environment
+// ignored; open_base(base, spec): the same for a fixture's SetUp, checking the method
+// (../support/backend_base.h).
+using vigil_test::make_base;
+using vigil_test::open_base;
 
 class Core : public ::testing::TestWithParam<BackendSpec> {
  protected:
@@ -236,9 +152,7 @@ class Core : public ::testing::TestWithParam<BackendSpec> {
     // A hung loop must not stall the whole run: SIGALRM's default action ends
     // the process, which the runner reports as a failure.
     alarm(15);
-    base = make_base(GetParam());
-    ASSERT_NE(base, nullptr) << "could not create a " << GetParam().name << " base";
-    ASSERT_STREQ(event_base_get_method(base), GetParam().method);
+    open_base(base, GetParam());
   }
   void TearDown() override {
     if (base) event_base_free(base);

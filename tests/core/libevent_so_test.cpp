@@ -23,7 +23,7 @@ TEST(FullLibrary, CoreApiWorks) {
   EXPECT_EQ(event_base_dispatch(b), 1);
   EXPECT_EQ(rd.n, 1);
   EXPECT_EQ(tm.n, 1);
-  EXPECT_EQ(drain(sp.a()), "ok");
+  EXPECT_EQ(drain_fd(sp.a()), "ok");
   event_free(r);
   event_free(t);
   event_base_free(b);

@@ -31,36 +31,15 @@
 #include <vector>
 
 #include "../support/log_capture.h"
+#include "../support/sockets.h"
 
 namespace lt {
 
 using vigil_test::LogCapture;
 
-// Owns a descriptor.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd = o.fd;
-      o.fd = -1;
-    }
-    return *this;
-  }
-  void reset() {
-    if (fd >= 0) close(fd);
-    fd = -1;
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
+// Fd (owns a descriptor) and loopback4 (127.0.0.1:port) come from ../support/sockets.h.
+using vigil_test::Fd;
+using vigil_test::loopback4;
 
 // Owns an event_base.
 struct Base {
@@ -97,15 +76,6 @@ inline void run_for(event_base* base, int ms) {
   timeval tv = {ms / 1000, (ms % 1000) * 1000};
   event_base_loopexit(base, &tv);
   event_base_dispatch(base);
-}
-
-inline sockaddr_in loopback4(unsigned port = 0) {
-  sockaddr_in sin;
-  memset(&sin, 0, sizeof sin);
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sin;
 }
 
 // A listener bound to 127.0.0.1 on an ephemeral port.

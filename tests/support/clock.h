@@ -1,0 +1,28 @@
+// Time helpers shared by the suites' support headers: milliseconds on the monotonic
+// clock and timevals from milliseconds. Plain POSIX, so they build against vigil and
+// against the system libevent for the oracle runs alike.
+#pragma once
+
+#include <sys/time.h>
+#include <time.h>
+
+namespace vigil_test {
+
+// Milliseconds on CLOCK_MONOTONIC (the precise clock, never the coarse one).
+inline double now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+inline timeval tv_ms(long ms) {
+  timeval tv{};
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  return tv;
+}
+
+// Upper slack for "it happened, and not absurdly late" on a loaded 2-core machine.
+constexpr double kLate = 2000.0;
+
+}  // namespace vigil_test
