@@ -849,16 +849,34 @@ int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max) {
         errno = EINVAL;
         return -1;
     }
-    evbuffer_iovec vec[2];
-    int cnt = make_space(b, max, vec, 2, true);
+    // Up to kAutoMax bytes land in the buffer's own (reused) space; anything beyond, up
+    // to kReadStack more, in a stack buffer and is copied in after. A small message thus
+    // never makes the buffer allocate a big chunk (fresh pages cost the kernel more than
+    // the copy), and a big one still takes a single readv.
+    constexpr size_t kReadStack = 16384;
+    size_t direct = max;
+    if (max <= kAutoMax + kReadStack && max > kAutoMax) direct = kAutoMax;
+    evbuffer_iovec vec[3];
+    int cnt = make_space(b, direct, vec, 2, true);
     if (cnt < 0) {
         errno = ENOMEM;
         return -1;
     }
+    unsigned char spill[kReadStack];
+    if (direct < max) {
+        vec[cnt].iov_base = spill;
+        vec[cnt].iov_len = max - direct;
+        ++cnt;
+    }
     ssize_t r = readv(fd, vec, cnt);
     if (r <= 0) return int(r);
-    commit_bytes(b, size_t(r));
-    run_callbacks(b, false);
+    if (size_t(r) <= direct) {
+        commit_bytes(b, size_t(r));
+        run_callbacks(b, false);
+    } else {
+        commit_bytes(b, direct);
+        add_internal(b, spill, size_t(r) - direct);  // runs the callbacks for both parts
+    }
     return int(r);
 }
 
