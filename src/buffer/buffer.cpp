@@ -843,19 +843,14 @@ void seg_ref(evbuffer_file_segment* seg) {
 
 }  // namespace
 
-int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max) {
+int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t direct) {
     Guard g(b);
     if (b->freeze_end || max > SIZE_MAX - b->total) {
         errno = EINVAL;
         return -1;
     }
-    // Up to kAutoMax bytes land in the buffer's own (reused) space; anything beyond, up
-    // to kReadStack more, in a stack buffer and is copied in after. A small message thus
-    // never makes the buffer allocate a big chunk (fresh pages cost the kernel more than
-    // the copy), and a big one still takes a single readv.
     constexpr size_t kReadStack = 16384;
-    size_t direct = max;
-    if (max <= kAutoMax + kReadStack && max > kAutoMax) direct = kAutoMax;
+    if (direct > max || max - direct > kReadStack) direct = max;
     evbuffer_iovec vec[3];
     int cnt = make_space(b, direct, vec, 2, true);
     if (cnt < 0) {

@@ -50,8 +50,11 @@ struct CbEntry {
 };
 
 // Reads at most max bytes from fd into b with one readv and no FIONREAD probe (the
-// bufferevent read path). Returns the count, 0 at end of file, -1 with errno set.
-int read_socket(evbuffer* b, evutil_socket_t fd, size_t max);
+// bufferevent read path). Only `direct` bytes go straight into the buffer's space; the
+// rest of the read (at most 16 KiB) passes through a stack buffer and is copied in, so
+// that a small message does not make the buffer allocate a big chunk (fresh pages cost
+// the kernel more than the copy). Returns the count, 0 at end of file, -1 with errno set.
+int read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t direct);
 
 }  // namespace vigil::buf
 

@@ -72,6 +72,7 @@ struct Private {
     bool dying = false;
     bool connecting = false;          // socket: waiting for connect() to finish
     bool connection_refused = false;  // socket: a read saw ECONNREFUSED while connecting
+    bool last_read_full = false;      // socket: the last read took all it was offered
     bool readcb_pending = false;      // deferred callbacks waiting to run
     bool writecb_pending = false;
     short eventcb_pending = 0;

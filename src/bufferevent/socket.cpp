@@ -24,6 +24,9 @@
 namespace vigil::bev {
 namespace {
 
+// What a read expects by default: one small message.
+constexpr size_t kSmallRead = 4096;
+
 bool retriable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
 evutil_socket_t fd_of(bufferevent* b) { return event_get_fd(&b->ev_read); }
@@ -55,7 +58,12 @@ void socket_readcb(evutil_socket_t fd, short what, void* arg) {
         if (howmuch < 0 || howmuch > most) howmuch = most;
         if (p->read_suspended || howmuch <= 0) goto done;
         evbuffer_unfreeze(b->input, 0);
-        res = vigil::buf::read_socket(b->input, fd, size_t(howmuch));
+        // After a read that took all it was offered, more is likely waiting: offer the
+        // buffer's own space for all of it. Otherwise expect a small message.
+        size_t want = size_t(howmuch);
+        size_t direct = p->last_read_full || want < kSmallRead ? want : kSmallRead;
+        res = vigil::buf::read_socket(b->input, fd, want, direct);
+        p->last_read_full = res > 0 && size_t(res) == want;
         evbuffer_freeze(b->input, 0);
     }
     if (res < 0) {
