@@ -1100,18 +1100,42 @@ char* evbuffer_readln(struct evbuffer* b, size_t* n_read_out, enum evbuffer_eol_
     if (!b) return nullptr;
     Guard g(b);
     if (b->freeze_start) return nullptr;
-    size_t extra = 0;
-    evbuffer_ptr it = search_eol(b, nullptr, &extra, style_value(style));
-    if (it.pos < 0) return nullptr;
-    size_t n = size_t(it.pos);
+    const int st = style_value(style);
+    size_t n = 0, extra = 0;
+    Chunk* c = b->first;
+    // The usual case for the styles that end at one byte: the end is in the first chunk.
+    const void* hit = nullptr;
+    if (c && (st == EVBUFFER_EOL_LF || st == EVBUFFER_EOL_CRLF || st == EVBUFFER_EOL_NUL))
+        hit = memchr(c->data(), st == EVBUFFER_EOL_NUL ? 0 : '\n', c->off);
+    if (hit) {
+        n = size_t(static_cast<const unsigned char*>(hit) - c->data());
+        extra = 1;
+        if (st == EVBUFFER_EOL_CRLF && n && c->data()[n - 1] == '\r') {
+            --n;
+            extra = 2;
+        }
+    } else {
+        evbuffer_ptr it = search_eol(b, nullptr, &extra, st);
+        if (it.pos < 0) return nullptr;
+        n = size_t(it.pos);
+    }
     char* line = static_cast<char*>(vigil::mm_malloc(n + 1));
     if (!line) {
         vigil_warn("%s: out of memory", __func__);
         return nullptr;
     }
-    remove_internal(b, line, n);
+    if (n + extra < c->off && !b->cbs) {
+        // Line and end both inside the first chunk, which keeps more, and no callbacks
+        // to tell: one copy and one step forward.
+        memcpy(line, c->data(), n);
+        c->misalign += n + extra;
+        c->off -= n + extra;
+        b->total -= n + extra;
+    } else {
+        remove_internal(b, line, n);
+        drain(b, extra);
+    }
     line[n] = '\0';
-    drain(b, extra);
     if (n_read_out) *n_read_out = n;
     return line;
 }
