@@ -207,9 +207,9 @@ int decref_and_unlock(bufferevent* b) {
     }
     p->dying = true;
     if (b->be_ops->unlink) b->be_ops->unlink(b);
-    // Nothing of ours may run again; the finalizer of ev_read runs after whatever
-    // callback is running now, and destroys the bufferevent.
-    deferred_cancel(base_of(b), &p->deferred);
+    // Nothing of ours may run again (a queued deferred callback would still hold a
+    // reference); the finalizer of ev_read runs after whatever callback is running now,
+    // and destroys the bufferevent.
     event_del(&b->ev_write);
     if (event_finalize(0, &b->ev_read, finalize) < 0) {
         // ev_read never had a base (1.x API without any base): nothing can be running.

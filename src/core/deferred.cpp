@@ -26,18 +26,6 @@ bool deferred_schedule(event_base* base, event_callback* cb) {
     return true;
 }
 
-void deferred_cancel(event_base* base, event_callback* cb) {
-    BaseGuard g(base);
-    if (cb->evcb_flags & EVLIST_ACTIVE_LATER) {
-        base->active_later.remove(cb);
-        cb->evcb_flags = short(cb->evcb_flags & ~EVLIST_ACTIVE_LATER);
-        --base->event_count;
-        --base->event_count_active;
-    } else if (cb->evcb_flags & EVLIST_ACTIVE) {
-        base->remove_active(cb);
-    }
-}
-
 }  // namespace vigil
 
 // Moves every deferred callback to the active queue of its priority (lock held).

@@ -13,9 +13,8 @@ namespace vigil {
 using DeferredFn = void (*)(struct event_callback*, void*);
 
 void deferred_init(event_callback* cb, uint8_t priority, DeferredFn fn, void* arg);
-// Both take the base's lock. schedule returns false if cb was already queued.
+// Takes the base's lock; returns false if cb was already queued.
 bool deferred_schedule(event_base* base, event_callback* cb);
-void deferred_cancel(event_base* base, event_callback* cb);
 // The priority cb runs at; clamped to the base's range when it is queued.
 inline void deferred_set_priority(event_callback* cb, uint8_t priority) { cb->evcb_pri = priority; }
 
