@@ -5,8 +5,9 @@
 # what it needs):   bash scripts/bench.sh
 #
 # Steps: install missing tools -> Release build in build-bench/ -> timed
-# benchmarks run alternately vigil / libevent (and raw epoll for the pipe
-# test) for several repetitions -> callgrind instruction counts -> syscalls
+# benchmarks run alternately vigil / libevent (and a raw column: a hand-written
+# epoll loop for the pipe test, plain malloc+memcpy for the evbuffer cases
+# bound by copying, buffer_bench -F) for several repetitions -> callgrind instruction counts -> syscalls
 # per bufferevent echo message (strace -c) -> RSS per timer / per descriptor /
 # per idle bufferevent -> one table.  The table is also written to
 # build-bench/bench-results.txt, every raw output to build-bench/bench-logs/.
@@ -340,6 +341,14 @@ for rep in $(seq 1 "$REPS"); do
       record "buf_$c" "$lib" "$(field "$out" "buffer_$c" "$unit")"
     done
   done
+  if ! broken buffer_bench vigil; then
+    out=$LOGS/buffer.floor.$rep.out
+    log "rep $rep/$REPS evbuffer copy floor (malloc+memcpy, no library)"
+    run "$out" "$BIN/buffer_bench_vigil" -F -s "$BUF_SCALE" -r 3
+    for c in large reserve; do
+      record "buf_$c" raw "$(field "$out" "buffer_$c" ns_op)"
+    done
+  fi
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
     t=$1 c=$2 sz=$3
@@ -607,7 +616,9 @@ bev_label() {
   echo "values: median over repetitions of each run's median; ratio = libevent/vigil of a cost," \
        "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
-  printf "%-44s %-12s %11s %11s %9s %10s\n" "benchmark" "unit" "vigil" "libevent" "ratio" "raw epoll"
+  echo "raw: a hand-written epoll loop (pipe rows); the same bytes through plain malloc+memcpy+free" \
+       "with no library (evbuffer rows bound by copying and allocation)"
+  printf "%-44s %-12s %11s %11s %9s %10s\n" "benchmark" "unit" "vigil" "libevent" "ratio" "raw"
   printf '%.0s-' $(seq 1 102); echo
   echo "[time]"
   row "pipe n=100 a=1 (setup+loop per callback)" "ns/callback" pipe_n100_a1 pipe_bench

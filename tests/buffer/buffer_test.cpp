@@ -102,6 +102,60 @@ TEST(Buffer, AddRemoveCopyout) {
     EXPECT_EQ(evbuffer_get_length(b), 0u);
 }
 
+// Every piece size around the short-copy cut-offs (1-3, 4-7, 8-15, 16-32, 33+) through
+// add, prepend and remove, in a buffer that is never drained (the in-place paths) and
+// with pieces that empty it (the general ones).
+TEST(Buffer, EverySmallPieceSizeRoundTrips) {
+    std::string pattern;
+    for (int i = 0; i < 64; ++i) pattern += char('A' + i % 26);
+    for (size_t n = 0; n <= 40; ++n) {
+        SCOPED_TRACE(n);
+        const std::string piece = pattern.substr(n % 7, n);
+        Buf b;
+        ASSERT_EQ(evbuffer_add(b, "<", 1), 0);
+        std::string model = "<";
+        for (int round = 0; round < 3; ++round) {
+            ASSERT_EQ(evbuffer_add(b, piece.data(), n), 0);
+            model += piece;
+            ASSERT_EQ(evbuffer_prepend(b, piece.data(), n), 0);
+            model = piece + model;
+        }
+        ASSERT_EQ(contents(b), model);
+        std::string out(n, '\0');
+        ASSERT_EQ(evbuffer_remove(b, &out[0], n), int(n));
+        EXPECT_EQ(out, piece);
+        model.erase(0, n);
+        EXPECT_EQ(contents(b), model);
+        // Now the whole rest, then the buffer refilled from empty with one piece.
+        std::string rest(model.size(), '\0');
+        ASSERT_EQ(evbuffer_remove(b, &rest[0], rest.size()), int(rest.size()));
+        EXPECT_EQ(rest, model);
+        ASSERT_EQ(evbuffer_add(b, piece.data(), n), 0);
+        ASSERT_EQ(evbuffer_prepend(b, "|", 1), 0);
+        EXPECT_EQ(contents(b), "|" + piece);
+    }
+}
+
+// Small messages queued from a staging buffer: the bytes arrive in order, the staging
+// buffer ends empty each time, and its callbacks see the deletes.
+TEST(Buffer, AddBufferOfSmallMessages) {
+    Buf stage, out;
+    CbLog log;
+    ASSERT_NE(evbuffer_add_cb(stage, CbLog::cb, &log), nullptr);
+    std::string model;
+    for (int i = 0; i < 200; ++i) {
+        std::string msg(size_t(1 + i * 7 % 300), char('a' + i % 26));
+        ASSERT_EQ(evbuffer_add(stage, msg.data(), msg.size()), 0);
+        ASSERT_EQ(evbuffer_add_buffer(out, stage), 0);
+        ASSERT_EQ(evbuffer_get_length(stage), 0u);
+        model += msg;
+    }
+    EXPECT_EQ(contents(out), model);
+    ASSERT_EQ(log.calls.size(), 400u);
+    EXPECT_EQ(log.calls[1].deleted, 1u);
+    EXPECT_EQ(log.calls[1].orig, 1u);
+}
+
 TEST(Buffer, LargeAddsKeepOrder) {
     Buf b;
     std::string expect;
