@@ -1,27 +1,9 @@
 #!/bin/sh
-# Builds the evutil tests against the SYSTEM libevent (Debian's libevent-dev) instead
-# of vigil, and runs them. This is the oracle: every test here must pass on libevent
-# 2.1.12, so a failure on vigil is a vigil bug. vigil-only expectations are compiled
-# out (VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT).
-# Not part of the CMake build. Usage: run_against_system_libevent.sh [outdir] [extra CXXFLAGS...]
-set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-/tmp/vigil-util-oracle}
-[ $# -gt 0 ] && shift
-mkdir -p "$out"
-cxx=${CXX:-g++}
-flags="-std=c++20 -g -O1 -Wall -Wextra -DVIGIL_TEST_AGAINST_SYSTEM_LIBEVENT=1 -I/usr/include $*"
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/util_tests" \
-  "$here/parse_sockaddr_port_test.cpp" "$here/inet_test.cpp" "$here/getaddrinfo_test.cpp" \
-  "$here/strings_test.cpp" "$here/rng_monotonic_test.cpp" "$here/socket_test.cpp" \
-  -levent_core -lgtest -lgtest_main -pthread &
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/util_mem_functions_tests" "$here/mem_functions_test.cpp" -levent_core -lgtest -pthread &
-wait
-rc=0
-for t in util_tests util_mem_functions_tests; do
-  echo "=== $t"
-  "$out/$t" --gtest_brief=1 || rc=1
-done
-exit $rc
+# The evutil tests built against the system libevent 2.1.12 and run: the oracle (see
+# tests/support/oracle.sh). Usage: run_against_system_libevent.sh [outdir] [extra CXXFLAGS...]
+. "$(dirname "$0")/../support/oracle.sh"
+oracle_begin util "$@"
+oracle_binary util_tests gtest_main "-levent_core" parse_sockaddr_port_test.cpp inet_test.cpp \
+  getaddrinfo_test.cpp strings_test.cpp rng_monotonic_test.cpp socket_test.cpp
+oracle_binary util_mem_functions_tests own_main "-levent_core" mem_functions_test.cpp
+oracle_run
