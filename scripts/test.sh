@@ -10,16 +10,20 @@
 #   tsan      build-tsan/ ThreadSanitizer (VIGIL_SANITIZE_THREAD=ON), the thread tests (ctest -L thread)
 #   fuzz      build-fuzz/ libFuzzer targets (scripts/fuzz.sh, clang + ASan/UBSan), each run
 #             for VIGIL_FUZZ_SECONDS seconds (default 60)
+#   oracle    build-oracle/ each tests/<component>/run_against_system_libevent.sh: the
+#             shared tests built against the system libevent 2.1.12, which must pass too
 #   abi       ../shared/abi/abi-check layout and api on include/, symbols on build/lib
 # Logs go to build-logs/. The last line printed is "N passed, M failed", where N and M
-# count ctest tests of both builds, each fuzz target, the three ABI checks, and any stage
+# count ctest tests of the builds, each fuzz target, the oracle tests, the three ABI
+# checks, and any stage
 # that broke before its tests could run (a failed configure or build counts as one
 # failure).
 # Exit status: 0 only if M is 0.
 #
 # Environment: VIGIL_JOBS (parallel jobs, default 2), VIGIL_SKIP_ASAN=1 (leave out the
-# sanitizer build, for a quicker local run; CI always runs it), VIGIL_SKIP_TSAN=1 and
-# VIGIL_SKIP_FUZZ=1 (the same for those stages), VIGIL_FUZZ_SECONDS (time per fuzz target).
+# sanitizer build, for a quicker local run; CI always runs it), VIGIL_SKIP_TSAN=1,
+# VIGIL_SKIP_FUZZ=1 and VIGIL_SKIP_ORACLE=1 (the same for those stages),
+# VIGIL_FUZZ_SECONDS (time per fuzz target).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -248,6 +252,38 @@ if [[ "${VIGIL_SKIP_FUZZ:-0}" == 1 && "${CI:-}" != true ]]; then
   banner "fuzz: left out (VIGIL_SKIP_FUZZ=1)"
 else
   fuzz_stage
+fi
+
+# The oracle: each component's shared tests on the system libevent. A test that fails
+# there pins something libevent does not do, so it is a wrong test, not a vigil bug.
+oracle_stage() {
+  local script comp log t0=$SECONDS counts
+  for script in "$repo"/tests/*/run_against_system_libevent.sh; do
+    comp="$(basename "$(dirname "$script")")"
+    log="$logs/oracle-$comp.log"
+    banner "oracle: $comp"
+    sh "$script" "$repo/build-oracle/$comp" >"$log" 2>&1 || true
+    counts="$(tail -n 1 "$log")"
+    if [[ "$counts" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+      passed=$((passed + BASH_REMATCH[1]))
+      if ((BASH_REMATCH[2] > 0)); then
+        grep -E '^FAILED: ' "$log" | head -n 20 || true
+        failed=$((failed + BASH_REMATCH[2] - 1))
+        record_fail "oracle $comp: ${BASH_REMATCH[2]} test(s) fail on the system libevent (log: $log)"
+      fi
+      note "oracle $comp: $counts"
+    else
+      tail -n 20 "$log"
+      record_fail "oracle $comp: did not build or run (log: $log)"
+    fi
+  done
+  note "oracle: done in $(elapsed "$t0")"
+}
+
+if [[ "${VIGIL_SKIP_ORACLE:-0}" == 1 && "${CI:-}" != true ]]; then
+  banner "oracle: left out (VIGIL_SKIP_ORACLE=1)"
+else
+  oracle_stage
 fi
 
 if [[ ! -f "$shared/abi/abi-check" ]]; then
