@@ -14,6 +14,11 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <errno.h>
 
 #if defined(__GNUC__)
 #define BENCH_UNUSED __attribute__((unused))
@@ -134,6 +139,101 @@ static BENCH_UNUSED long bench_raise_nofile(void)
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
 		return 1L << 30;
 	return (long)rl.rlim_cur;
+}
+
+/* ---- connections (the echo benchmarks) ------------------------------------------ */
+
+static BENCH_UNUSED void bench_die_errno(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* A loopback TCP listener on an ephemeral port, for bench_pair(1, ...). */
+static int bench_listen_fd = -1;
+static struct sockaddr_in bench_listen_addr;
+
+static BENCH_UNUSED void bench_tcp_listen(void)
+{
+	socklen_t len = sizeof(bench_listen_addr);
+	int one = 1;
+	bench_listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (bench_listen_fd < 0)
+		bench_die_errno("socket");
+	setsockopt(bench_listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&bench_listen_addr, 0, sizeof(bench_listen_addr));
+	bench_listen_addr.sin_family = AF_INET;
+	bench_listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(bench_listen_fd, (struct sockaddr *)&bench_listen_addr, sizeof(bench_listen_addr)) != 0)
+		bench_die_errno("bind 127.0.0.1:0");
+	if (listen(bench_listen_fd, 128) != 0)
+		bench_die_errno("listen");
+	if (getsockname(bench_listen_fd, (struct sockaddr *)&bench_listen_addr, &len) != 0)
+		bench_die_errno("getsockname");
+}
+
+/* One connection, blocking: fds[0] = client, fds[1] = server. tcp = 0: an AF_UNIX
+ * stream socketpair; 1: loopback TCP through bench_tcp_listen()'s listener, with
+ * TCP_NODELAY on both ends. */
+static BENCH_UNUSED void bench_pair(int tcp, int fds[2])
+{
+	int one = 1;
+	if (!tcp) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+			bench_die_errno("socketpair");
+		return;
+	}
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (fds[0] < 0)
+		bench_die_errno("socket");
+	if (connect(fds[0], (struct sockaddr *)&bench_listen_addr, sizeof(bench_listen_addr)) != 0)
+		bench_die_errno("connect to the loopback listener");
+	fds[1] = accept(bench_listen_fd, NULL, NULL);
+	if (fds[1] < 0)
+		bench_die_errno("accept");
+	if (setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		bench_die_errno("setsockopt TCP_NODELAY");
+}
+
+/* The tag an echo benchmark writes into the first and last 8 bytes of a message. */
+static BENCH_UNUSED uint64_t bench_echo_tag(uint32_t id, long seq)
+{
+	return ((uint64_t)id << 40) ^ (uint64_t)seq ^ 0x5a5a000000000000ULL;
+}
+
+/* Runs warm-up rounds, then `rounds` timed ones (round(msgs, &cpu) returns a round's
+ * wall time and stores its CPU time), and prints the "RESULT bev_echo ..." line. */
+static BENCH_UNUSED void bench_echo_rounds(double (*round)(long, double *), const char *transport,
+    int conns, size_t size, int window, long msgs, int warmup, int rounds, const long *msgs_total)
+{
+	double *wall = calloc((size_t)rounds, sizeof(double));
+	double *cpus = calloc((size_t)rounds, sizeof(double));
+	double med, cpu_med, best, bytes = (double)msgs * (double)size;
+	int i;
+	if (!wall || !cpus) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < warmup; i++)
+		round(msgs, &wall[0]);
+	for (i = 0; i < rounds; i++)
+		wall[i] = round(msgs, &cpus[i]);
+	best = wall[0];
+	for (i = 1; i < rounds; i++)
+		if (wall[i] < best)
+			best = wall[i];
+	med = bench_median(wall, rounds);
+	cpu_med = bench_median(cpus, rounds);
+	printf("RESULT bev_echo transport=%s conns=%d size=%zu window=%d msgs=%ld rounds=%d "
+	    "round_ms=%.3f mb_s=%.2f best_mb_s=%.2f cpu_mb_s=%.2f ns_msg=%.1f cpu_ns_msg=%.1f "
+	    "msgs_total=%ld\n",
+	    transport, conns, size, window, msgs, rounds, med * 1e3, bytes / med / 1e6,
+	    bytes / best / 1e6, bytes / cpu_med / 1e6, med * 1e9 / (double)msgs,
+	    cpu_med * 1e9 / (double)msgs, *msgs_total);
+	fflush(stdout);
+	free(wall);
+	free(cpus);
 }
 
 /* ---- identification -------------------------------------------------------- */

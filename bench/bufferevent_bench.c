@@ -79,12 +79,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void die_errno(const char *what)
-{
-	fprintf(stderr, "bufferevent_bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 /* ---- echo ------------------------------------------------------------------- */
 
 struct conn {
@@ -104,14 +98,9 @@ static long progress;             /* messages received, ever */
 static long msgs_total;           /* messages echoed, ever (warm-up included) */
 static uint64_t echoed_bytes;     /* by the servers, this round */
 
-static uint64_t tag_of(uint32_t id, long seq)
-{
-	return ((uint64_t)id << 40) ^ (uint64_t)seq ^ 0x5a5a000000000000ULL;
-}
-
 static void send_one(struct conn *c)
 {
-	uint64_t tag = tag_of(c->id, c->sent);
+	uint64_t tag = bench_echo_tag(c->id, c->sent);
 	memcpy(msg, &tag, 8);
 	memcpy(msg + msg_size - 8, &tag, 8);
 	if (bufferevent_write(c->client, msg, msg_size) != 0)
@@ -125,7 +114,7 @@ static void client_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	while (evbuffer_get_length(in) >= msg_size) {
-		uint64_t want = tag_of(c->id, c->received), head, tail;
+		uint64_t want = bench_echo_tag(c->id, c->received), head, tail;
 		struct evbuffer_ptr p;
 
 		if (c->received >= c->budget)
@@ -192,52 +181,6 @@ static void watchdog(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void make_pair_unix(evutil_socket_t fds[2])
-{
-	if (evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-		die_errno("socketpair");
-}
-
-static evutil_socket_t listen_fd = -1;
-static struct sockaddr_in listen_addr;
-
-static void tcp_listen(void)
-{
-	socklen_t len = sizeof(listen_addr);
-	int one = 1;
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (listen_fd < 0)
-		die_errno("socket");
-	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&listen_addr, 0, sizeof(listen_addr));
-	listen_addr.sin_family = AF_INET;
-	listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listen_addr.sin_port = 0;
-	if (bind(listen_fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) != 0)
-		die_errno("bind 127.0.0.1:0");
-	if (listen(listen_fd, 128) != 0)
-		die_errno("listen");
-	if (getsockname(listen_fd, (struct sockaddr *)&listen_addr, &len) != 0)
-		die_errno("getsockname");
-}
-
-/* fds[0] = client (connected), fds[1] = server (accepted) */
-static void make_pair_tcp(evutil_socket_t fds[2])
-{
-	int one = 1;
-	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (fds[0] < 0)
-		die_errno("socket");
-	if (connect(fds[0], (struct sockaddr *)&listen_addr, sizeof(listen_addr)) != 0)
-		die_errno("connect to the loopback listener");
-	fds[1] = accept(listen_fd, NULL, NULL);
-	if (fds[1] < 0)
-		die_errno("accept");
-	if (setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-	    setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-		die_errno("setsockopt TCP_NODELAY");
-}
-
 static struct bufferevent *make_bev(evutil_socket_t fd, bufferevent_data_cb readcb, void *arg)
 {
 	struct bufferevent *bev;
@@ -300,7 +243,6 @@ static void run_echo(void)
 {
 	int tcp, i;
 	long nofile = bench_raise_nofile();
-	double *wall, *cpus, med, cpu_med, best;
 	struct event *wd;
 	struct timeval two_s = { 2, 0 };
 	size_t k;
@@ -326,21 +268,16 @@ static void run_echo(void)
 	msg = malloc(msg_size);
 	check_buf = malloc(msg_size);
 	conns = calloc((size_t)num_conns, sizeof(*conns));
-	wall = calloc((size_t)num_rounds, sizeof(double));
-	cpus = calloc((size_t)num_rounds, sizeof(double));
-	if (!msg || !check_buf || !conns || !wall || !cpus)
+	if (!msg || !check_buf || !conns)
 		die("out of memory");
 	for (k = 0; k < msg_size; k++)
 		msg[k] = (unsigned char)bench_rand64();
 
 	if (tcp)
-		tcp_listen();
+		bench_tcp_listen();
 	for (i = 0; i < num_conns; i++) {
-		evutil_socket_t fds[2];
-		if (tcp)
-			make_pair_tcp(fds);
-		else
-			make_pair_unix(fds);
+		int fds[2];
+		bench_pair(tcp, fds);
 		conns[i].id = (uint32_t)i;
 		conns[i].client = make_bev(fds[0], client_read, &conns[i]);
 		conns[i].server = make_bev(fds[1], server_read, &conns[i]);
@@ -349,42 +286,20 @@ static void run_echo(void)
 	if (!wd || event_add(wd, &two_s) != 0)
 		die("watchdog event failed");
 
-	for (i = 0; i < num_warmup; i++) {
-		double c;
-		echo_round(num_msgs, &c);
-	}
-	for (i = 0; i < num_rounds; i++)
-		wall[i] = echo_round(num_msgs, &cpus[i]);
-
-	best = wall[0];
-	for (i = 1; i < num_rounds; i++)
-		if (wall[i] < best)
-			best = wall[i];
-	med = bench_median(wall, num_rounds);
-	cpu_med = bench_median(cpus, num_rounds);
-	printf("RESULT bev_echo transport=%s conns=%d size=%zu window=%d msgs=%ld rounds=%d "
-	    "round_ms=%.3f mb_s=%.2f best_mb_s=%.2f cpu_mb_s=%.2f ns_msg=%.1f cpu_ns_msg=%.1f "
-	    "msgs_total=%ld\n",
-	    transport, num_conns, msg_size, window, num_msgs, num_rounds, med * 1e3,
-	    (double)num_msgs * (double)msg_size / med / 1e6,
-	    (double)num_msgs * (double)msg_size / best / 1e6,
-	    (double)num_msgs * (double)msg_size / cpu_med / 1e6,
-	    med * 1e9 / (double)num_msgs, cpu_med * 1e9 / (double)num_msgs, msgs_total);
-	fflush(stdout);
+	bench_echo_rounds(echo_round, transport, num_conns, msg_size, window, num_msgs,
+	    num_warmup, num_rounds, &msgs_total);
 
 	event_free(wd);
 	for (i = 0; i < num_conns; i++) {
 		bufferevent_free(conns[i].client);
 		bufferevent_free(conns[i].server);
 	}
-	if (listen_fd >= 0)
-		evutil_closesocket(listen_fd);
+	if (bench_listen_fd >= 0)
+		evutil_closesocket(bench_listen_fd);
 	event_base_free(base);
 	free(msg);
 	free(check_buf);
 	free(conns);
-	free(wall);
-	free(cpus);
 }
 
 /* ---- memory per idle bufferevent --------------------------------------------- */
@@ -418,7 +333,7 @@ static void run_mem(void)
 		die("out of memory");
 
 	/* warm-up: one bufferevent through its whole life on a spare pair */
-	make_pair_unix(spare);
+	bench_pair(0, spare);
 	evutil_make_socket_nonblocking(spare[0]);
 	warm = bufferevent_socket_new(base, spare[0], 0);
 	if (!warm)
@@ -430,7 +345,7 @@ static void run_mem(void)
 	event_base_loop(base, EVLOOP_NONBLOCK);
 
 	for (i = 0; i < pairs; i++) {
-		make_pair_unix(sp[i]);
+		bench_pair(0, sp[i]);
 		if (evutil_make_socket_nonblocking(sp[i][0]) != 0 ||
 		    evutil_make_socket_nonblocking(sp[i][1]) != 0)
 			die("evutil_make_socket_nonblocking failed");

@@ -5,9 +5,10 @@
 # what it needs):   bash scripts/bench.sh
 #
 # Steps: install missing tools -> Release build in build-bench/ -> timed
-# benchmarks run alternately vigil / libevent (and a raw column: a hand-written
-# epoll loop for the pipe test, plain malloc+memcpy for the evbuffer cases
-# bound by copying, buffer_bench -F) for several repetitions -> callgrind instruction counts -> syscalls
+# benchmarks run alternately vigil / libevent (and a raw column: hand-written
+# epoll loops for the pipe and echo tests, raw_epoll and raw_echo; plain
+# malloc+memcpy for the evbuffer cases bound by copying, buffer_bench -F) for
+# several repetitions -> callgrind instruction counts -> syscalls
 # per bufferevent echo message (strace -c) -> RSS per timer / per descriptor /
 # per idle bufferevent -> one table.  The table is also written to
 # build-bench/bench-results.txt, every raw output to build-bench/bench-logs/.
@@ -264,13 +265,19 @@ check_identity() {
 # skipped afterwards, so a hang costs 30 s once, not a timeout per repetition;
 # the table shows FAIL for it.
 broken() { [ -e "$LOGS/broken.$1.$2" ] || missing "$1" "$2"; }
+# exe PROG LIB : the binary that runs PROG's workload for LIB (raw: no library).
+exe() {
+  if [ "$2" != raw ]; then echo "$BIN/$1_$2"
+  elif [ "$1" = pipe_bench ]; then echo "$BIN/raw_epoll"
+  else echo "$BIN/raw_echo"; fi
+}
 SMOKE_N=0
 smoke() {
   local prog=$1 lib=$2; shift 2
   broken "$prog" "$lib" && return 0
   SMOKE_N=$(( SMOKE_N + 1 ))
   local exe out=$LOGS/smoke.$prog.$lib.$SMOKE_N.out
-  if [ "$lib" = raw ]; then exe=$BIN/raw_epoll; else exe=$BIN/${prog}_$lib; fi
+  exe=$(exe "$prog" "$lib")
   timeout 30 "$exe" "$@" >"$out" 2>&1
   local rc=$?
   if [ $rc -ne 0 ]; then
@@ -293,16 +300,18 @@ for lib in "${LIBS[@]}"; do
   if [ "$DO_MEM" = 1 ]; then smoke bufferevent_bench "$lib" -x mem -p 100; fi
 done
 smoke pipe_bench raw -n 1000 -a 100 -w 3000 -r 2
+smoke bufferevent_bench raw -t unix -c 3 -s 100 -m 300 -r 2
+smoke bufferevent_bench raw -t tcp -c 40 -s 65536 -m 80 -r 2
 
 # ------------------------------------------------------- timed benchmarks ----
-log "timed benchmarks: $REPS alternating repetitions (libs: ${LIBS[*]} + raw epoll)"
+log "timed benchmarks: $REPS alternating repetitions (libs: ${LIBS[*]} + raw)"
 for rep in $(seq 1 "$REPS"); do
   for cfg in "${PIPE_CONFIGS[@]}"; do
     set -- $cfg
     n=$1 a=$2
     for lib in "${LIBS[@]}" raw; do
       broken pipe_bench "$lib" && continue
-      if [ "$lib" = raw ]; then exe=$BIN/raw_epoll; else exe=$BIN/pipe_bench_$lib; fi
+      exe=$(exe pipe_bench "$lib")
       out=$LOGS/pipe.n$n.a$a.$lib.$rep.out
       log "rep $rep/$REPS pipe n=$n a=$a $lib"
       run "$out" "$exe" -n "$n" -a "$a" -w "$PIPE_WRITES" -r "$PIPE_ROUNDS"
@@ -354,11 +363,11 @@ for rep in $(seq 1 "$REPS"); do
     t=$1 c=$2 sz=$3
     m=$BEV_MSGS
     [ "$sz" -gt 4096 ] && m=$BEV_BIGMSGS
-    for lib in "${LIBS[@]}"; do
+    for lib in "${LIBS[@]}" raw; do
       broken bufferevent_bench "$lib" && continue
       out=$LOGS/bev.$t.c$c.s$sz.$lib.$rep.out
       log "rep $rep/$REPS bufferevent echo $t c=$c size=$sz $lib"
-      run "$out" "$BIN/bufferevent_bench_$lib" -t "$t" -c "$c" -s "$sz" -m "$m" -r "$BEV_ROUNDS"
+      run "$out" "$(exe bufferevent_bench "$lib")" -t "$t" -c "$c" -s "$sz" -m "$m" -r "$BEV_ROUNDS"
       record "bev_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo mb_s)"
       record "bevcpu_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo cpu_mb_s)"
     done
@@ -410,7 +419,7 @@ if [ "$DO_CG" = 1 ]; then
     w1=$CG_WRITES w2=$(( 2 * CG_WRITES ))
     for lib in "${LIBS[@]}" raw; do
       broken pipe_bench "$lib" && continue
-      if [ "$lib" = raw ]; then exe=$BIN/raw_epoll; else exe=$BIN/pipe_bench_$lib; fi
+      exe=$(exe pipe_bench "$lib")
       log "callgrind pipe n=$n a=$a $lib"
       p=$LOGS/cg.pipe.n$n.a$a.$lib
       i1=$(cg_total "$p.1" -- "$exe" -n "$n" -a "$a" -w "$w1" -r 1 -u 0) || continue
@@ -616,8 +625,8 @@ bev_label() {
   echo "values: median over repetitions of each run's median; ratio = libevent/vigil of a cost," \
        "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
-  echo "raw: a hand-written epoll loop (pipe rows); the same bytes through plain malloc+memcpy+free" \
-       "with no library (evbuffer rows bound by copying and allocation)"
+  echo "raw: hand-written epoll loops with the fewest system calls (pipe and echo rows); the same" \
+       "bytes through plain malloc+memcpy+free (evbuffer rows bound by copying and allocation)"
   printf "%-44s %-12s %11s %11s %9s %10s\n" "benchmark" "unit" "vigil" "libevent" "ratio" "raw"
   printf '%.0s-' $(seq 1 102); echo
   echo "[time]"
