@@ -425,20 +425,53 @@ void copy_from(const Chunk* c, size_t i, unsigned char* out, size_t n) {
     }
 }
 
+// The in-place steps of add, remove and prepend, shared by the exported functions'
+// frame-free paths and the *_internal ones; each returns false when the general case is
+// needed. n - 1 wraps for 0, which is never done in place.
+
+// The bytes fit behind the last data, or into the empty first chunk a drained buffer keeps.
+inline bool add_in_place(evbuffer* b, const void* data, size_t n) {
+    Chunk* ld = b->last_data ? b->last_data : b->first;
+    if (!ld || n - 1 >= ld->space() || !ld->writable()) return false;
+    unsigned char* to = ld->data() + ld->off;
+    ld->off += n;
+    b->last_data = ld;
+    b->total += n;
+    copy_bytes(to, data, n);
+    return true;
+}
+
+// The bytes all sit in the first chunk and some stay, so no chunk is freed.
+inline bool remove_in_place(evbuffer* b, void* out, size_t n) {
+    Chunk* c = b->first;
+    if (!c || n >= c->off) return false;
+    const unsigned char* from = c->data();
+    c->misalign += n;
+    c->off -= n;
+    b->total -= n;
+    copy_bytes(out, from, n);
+    return true;
+}
+
+// Room in front of the first chunk's data.
+inline bool prepend_in_place(evbuffer* b, const void* data, size_t n) {
+    Chunk* c = b->first;
+    if (!c || n - 1 >= c->misalign || !c->off || !c->writable()) return false;
+    c->misalign -= n;
+    c->off += n;
+    b->total += n;
+    copy_bytes(c->data(), data, n);
+    return true;
+}
+
 int add_general(evbuffer* b, const void* data, size_t len);
 
 int add_internal(evbuffer* b, const void* data, size_t len) {
     if (b->freeze_end) return -1;
     if (len > SIZE_MAX - b->total) return -1;
     if (len == 0) return 0;
-    // The common case, kept free of the general case's register saves: the bytes fit
-    // behind the last data, or into the empty first chunk a drained buffer keeps.
-    Chunk* ld = b->last_data ? b->last_data : b->first;
-    if (ld && len <= ld->space() && ld->writable()) {
-        copy_bytes(ld->data() + ld->off, data, len);
-        ld->off += len;
-        b->last_data = ld;
-        b->total += len;
+    // The common case, kept free of the general case's register saves.
+    if (add_in_place(b, data, len)) {
         b->n_add += len;
         run_callbacks(b, false);
         return 0;
@@ -802,13 +835,7 @@ ev_ssize_t copyout_from(evbuffer* b, const evbuffer_ptr* pos, void* out, size_t 
 int remove_general(evbuffer* b, void* out, size_t datlen);
 
 int remove_internal(evbuffer* b, void* out, size_t datlen) {
-    Chunk* c = b->first;
-    // The common case: the bytes all sit in the first chunk, and some stay.
-    if (c && datlen < c->off && !b->freeze_start && out) {
-        copy_bytes(out, c->data(), datlen);
-        c->misalign += datlen;
-        c->off -= datlen;
-        b->total -= datlen;
+    if (!b->freeze_start && out && remove_in_place(b, out, datlen)) {
         b->n_del += datlen;
         run_callbacks(b, false);
         return int(datlen);
@@ -1086,34 +1113,18 @@ __attribute__((noinline)) int remove_slow(evbuffer* b, void* data, size_t datlen
 
 int evbuffer_add(struct evbuffer* b, const void* data, size_t datlen) {
     if (VIGIL_LIKELY(plain(b) && data && !b->freeze_end)) {
-        Chunk* ld = b->last_data ? b->last_data : b->first;
-        // datlen - 1 wraps for 0, which the slow half answers.
-        if (ld && datlen - 1 < ld->space() && ld->writable()) {
-            unsigned char* to = ld->data() + ld->off;
-            ld->off += datlen;
-            b->last_data = ld;
-            b->total += datlen;
-            b->n_add = b->n_del = 0;  // what reporting to no callbacks leaves
-            copy_bytes(to, data, datlen);
-            return 0;
-        }
+        // What reporting to no callbacks leaves; stored before the copy, so that nothing
+        // is live across a call into memcpy and the path needs no frame.
+        b->n_add = b->n_del = 0;
+        if (add_in_place(b, data, datlen)) return 0;
     }
     return add_slow(b, data, datlen);
 }
 
 int evbuffer_remove(struct evbuffer* b, void* data, size_t datlen) {
     if (VIGIL_LIKELY(plain(b) && data && !b->freeze_start)) {
-        Chunk* c = b->first;
-        // Some bytes stay in the first chunk, so no chunk is freed.
-        if (c && datlen < c->off) {
-            const unsigned char* from = c->data();
-            c->misalign += datlen;
-            c->off -= datlen;
-            b->total -= datlen;
-            b->n_add = b->n_del = 0;
-            copy_bytes(data, from, datlen);
-            return int(datlen);
-        }
+        b->n_add = b->n_del = 0;
+        if (remove_in_place(b, data, datlen)) return int(datlen);
     }
     return remove_slow(b, data, datlen);
 }
@@ -1695,13 +1706,7 @@ int prepend_internal(evbuffer* b, const void* data, size_t size) {
     if (size == 0) return 0;  // even when frozen, as in libevent
     if (b->freeze_start) return -1;
     if (size > SIZE_MAX - b->total) return -1;
-    Chunk* c = b->first;
-    // The common case: room in front of the first chunk's data.
-    if (c && c->off && size <= c->misalign && c->writable()) {
-        c->misalign -= size;
-        c->off += size;
-        copy_bytes(c->data(), data, size);
-        b->total += size;
+    if (prepend_in_place(b, data, size)) {
         b->n_add += size;
         run_callbacks(b, false);
         return 0;
@@ -1768,16 +1773,8 @@ __attribute__((noinline)) int prepend_slow(evbuffer* b, const void* data, size_t
 
 int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
     if (VIGIL_LIKELY(plain(b) && data && !b->freeze_start)) {
-        Chunk* c = b->first;
-        // Room in front of the first chunk's data; size - 1 wraps for 0.
-        if (c && size - 1 < c->misalign && c->off && c->writable()) {
-            c->misalign -= size;
-            c->off += size;
-            b->total += size;
-            b->n_add = b->n_del = 0;
-            copy_bytes(c->data(), data, size);
-            return 0;
-        }
+        b->n_add = b->n_del = 0;
+        if (prepend_in_place(b, data, size)) return 0;
     }
     return prepend_slow(b, data, size);
 }
