@@ -879,7 +879,7 @@ TEST_P(BevFilter, ReadTimeoutOnFilter) {
   bufferevent_enable(fb, EV_READ);
   const double t0 = now_ms();
   ASSERT_TRUE(run_until(base, [&] { return !r.events.empty(); }));
-  EXPECT_GE(now_ms() - t0, 70.0);
+  EXPECT_GE(now_ms() - t0, 80 - kEarly);
   EXPECT_EQ(r.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_READING);
   EXPECT_EQ(bufferevent_get_enabled(fb), EV_WRITE);
 }

@@ -522,7 +522,7 @@ TEST_P(BevPair, ReadTimeoutFiresWithTimeoutReadingAndDisablesRead) {
     if (!rb.events.empty() && fired == 0) fired = now_ms();
     return !rb.events.empty();
   }));
-  EXPECT_GE(fired - t0, 90.0);
+  EXPECT_GE(fired - t0, 100 - kEarly);
   EXPECT_LT(fired - t0, 2000.0);
   EXPECT_EQ(rb.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_READING);
   EXPECT_EQ(bufferevent_get_enabled(b), EV_WRITE);
@@ -564,7 +564,7 @@ TEST_P(BevPair, IncomingDataResetsReadTimeout) {
   EXPECT_EQ(rb.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_READING);
   ASSERT_GT(ctx.at, 0);
   // Measured from the write, not from enable.
-  EXPECT_GE(fired - ctx.at, 450.0);
+  EXPECT_GE(fired - ctx.at, 500 - kEarly);
   EXPECT_GE(fired - t0, 500.0);
   event_free(t);
 }
@@ -579,7 +579,7 @@ TEST_P(BevPair, WriteTimeoutFiresWhenPartnerDoesNotRead) {
   ASSERT_EQ(bufferevent_set_timeouts(a, nullptr, &wt), 0);
   ASSERT_TRUE(run_until(base, [&] { return !ra.events.empty(); }));
   const double fired = now_ms();
-  EXPECT_GE(fired - t0, 90.0);
+  EXPECT_GE(fired - t0, 100 - kEarly);
   EXPECT_EQ(ra.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING);
   EXPECT_EQ(bufferevent_get_enabled(a), 0);  // EV_WRITE was turned off
   EXPECT_EQ(outlen(a), 5u);

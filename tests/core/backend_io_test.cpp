@@ -211,7 +211,7 @@ TEST_P(Core, IoEventTimesOutWithEvTimeout) {
   double dt = h.last_ms - t0;
   EXPECT_EQ(h.n, 1);
   EXPECT_EQ(h.last_what, EV_TIMEOUT);
-  EXPECT_GE(dt, 45.0);
+  EXPECT_GE(dt, 50 - kEarly);
   EXPECT_LT(dt, kLate);
   EXPECT_FALSE(event_pending(r, EV_READ | EV_TIMEOUT, nullptr));
   event_free(r);
@@ -260,7 +260,7 @@ TEST_P(Core, PersistentIoTimeoutRepeatsAndIsRescheduledByActivity) {
   EXPECT_EQ(s.timeouts, 3);
   ASSERT_EQ(s.at.size(), 4u);
   // Three timeouts of 20 ms each follow the read.
-  EXPECT_GE(s.at.back() - t0, 55.0);
+  EXPECT_GE(s.at.back() - t0, 60 - kEarly);
   EXPECT_LT(s.at.back() - t0, 3 * kLate);
   event_free(s.self);
 }
@@ -275,7 +275,7 @@ TEST_P(Core, ReaddingWithANewTimeoutReplacesTheOldOne) {
   EXPECT_EQ(event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED), 1);
   EXPECT_EQ(event_base_dispatch(base), 1);
   EXPECT_EQ(h.n, 1);
-  EXPECT_GE(h.last_ms - t0, 15.0);
+  EXPECT_GE(h.last_ms - t0, 20 - kEarly);
   EXPECT_LT(h.last_ms - t0, kLate);
 
   // And the other way round: a later timeout postpones it.
@@ -285,7 +285,7 @@ TEST_P(Core, ReaddingWithANewTimeoutReplacesTheOldOne) {
   ASSERT_EQ(event_add(t, &later), 0);
   EXPECT_EQ(event_base_dispatch(base), 1);
   EXPECT_EQ(h.n, 2);
-  EXPECT_GE(h.last_ms - t0, 145.0);
+  EXPECT_GE(h.last_ms - t0, 150 - kEarly);
   event_free(t);
 }
 

@@ -40,9 +40,10 @@ namespace vt {
 
 // ---------------------------------------------------------------- time ----
 
-// now_ms() (CLOCK_MONOTONIC, the precise clock), tv_ms() and kLate (upper bound for
-// "it happened, and not absurdly late" on a loaded machine) come from
-// ../support/clock.h.
+// now_ms() (CLOCK_MONOTONIC, the precise clock), tv_ms(), kLate (upper bound for
+// "it happened, and not absurdly late" on a loaded machine) and kEarly (lower slack: a
+// coarse clock tick) come from ../support/clock.h.
+using vigil_test::kEarly;
 using vigil_test::kLate;
 using vigil_test::now_ms;
 using vigil_test::tv_ms;
