@@ -328,7 +328,7 @@ void run_callbacks_slow(evbuffer* b, bool from_deferred) {
     b->n_add = b->n_del = 0;
     ++b->cb_depth;
     for (CbEntry* e = b->cbs; e; e = e->next) {
-        if (e->dead || !(e->flags & EVBUFFER_CB_ENABLED)) continue;
+        if (e->dead || !(e->flags & EVBUFFER_CB_ENABLED) || (e->adds_only && !info.n_added)) continue;
         if (e->is_obsolete)
             e->cb.obsolete(b, info.orig_size, now, e->arg);
         else
@@ -338,9 +338,10 @@ void run_callbacks_slow(evbuffer* b, bool from_deferred) {
 }
 
 // Tells the callbacks about the changes counted in n_add / n_del. Most buffers have
-// none, and then this is one test.
+// none, and then this is one test; a bufferevent's output has only callbacks that
+// ignore removals, and then a removal is two.
 inline void run_callbacks(evbuffer* b, bool from_deferred) {
-    if (VIGIL_LIKELY(!b->cbs)) {
+    if (VIGIL_LIKELY(!b->cbs) || (!b->n_add && !b->n_general_cbs)) {
         b->n_add = b->n_del = 0;
         return;
     }
@@ -354,6 +355,7 @@ void deferred_cb(evutil_socket_t, short, void* arg) {
 }
 
 void unlink_cb(evbuffer* b, CbEntry* e) {
+    if (!e->adds_only) --b->n_general_cbs;
     if (b->cb_depth > 0) {
         e->dead = true;
         b->cb_dead = true;
@@ -368,13 +370,24 @@ void unlink_cb(evbuffer* b, CbEntry* e) {
     }
 }
 
-CbEntry* new_cb(evbuffer* b) {
+CbEntry* new_cb(evbuffer* b, bool adds_only) {
     CbEntry* e = static_cast<CbEntry*>(vigil::mm_calloc(1, sizeof(CbEntry)));
     if (!e) return nullptr;
     e->flags = EVBUFFER_CB_ENABLED;
+    e->adds_only = adds_only;
+    if (!adds_only) ++b->n_general_cbs;
     e->next = b->cbs;
     b->cbs = e;
     return e;
+}
+
+evbuffer_cb_entry* add_func_cb(evbuffer* b, evbuffer_cb_func cb, void* arg, bool adds_only) {
+    Guard g(b);
+    CbEntry* e = new_cb(b, adds_only);
+    if (!e) return nullptr;
+    e->cb.func = cb;
+    e->arg = arg;
+    return reinterpret_cast<evbuffer_cb_entry*>(e);
 }
 
 // ---- data movement
@@ -922,6 +935,10 @@ void seg_ref(evbuffer_file_segment* seg) {
 
 }  // namespace
 
+evbuffer_cb_entry* vigil::buf::add_cb_for_additions(evbuffer* b, evbuffer_cb_func cb, void* arg) {
+    return add_func_cb(b, cb, arg, true);
+}
+
 int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t direct) {
     Guard g(b);
     if (b->freeze_end || max > SIZE_MAX - b->total) {
@@ -931,7 +948,15 @@ int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t 
     constexpr size_t kReadStack = 16384;
     if (direct > max || max - direct > kReadStack) direct = max;
     evbuffer_iovec vec[3];
-    int cnt = make_space(b, direct, vec, 2, true);
+    int cnt = 1;
+    Chunk* c = first_extent(b);
+    if (c && c->space() >= direct) {
+        // The usual case: the chunk at the end has room for the direct part.
+        vec[0].iov_base = c->data() + c->off;
+        vec[0].iov_len = direct;
+    } else {
+        cnt = make_space(b, direct, vec, 2, true);
+    }
     if (cnt < 0) {
         errno = ENOMEM;
         return -1;
@@ -1585,13 +1610,7 @@ int evbuffer_peek(struct evbuffer* b, ev_ssize_t len, struct evbuffer_ptr* start
 // ---- callbacks
 
 struct evbuffer_cb_entry* evbuffer_add_cb(struct evbuffer* b, evbuffer_cb_func cb, void* cbarg) {
-    if (!b) return nullptr;
-    Guard g(b);
-    CbEntry* e = new_cb(b);
-    if (!e) return nullptr;
-    e->cb.func = cb;
-    e->arg = cbarg;
-    return reinterpret_cast<evbuffer_cb_entry*>(e);
+    return b ? add_func_cb(b, cb, cbarg, false) : nullptr;
 }
 
 int evbuffer_remove_cb_entry(struct evbuffer* b, struct evbuffer_cb_entry* ent) {
@@ -1638,9 +1657,10 @@ int evbuffer_setcb(struct evbuffer* b, evbuffer_cb cb, void* cbarg) {
     Guard g(b);
     for (CbEntry* e = b->cbs; e; e = e->next) e->dead = true;
     b->cb_dead = true;
+    b->n_general_cbs = 0;
     if (b->cb_depth == 0) purge_dead(b);
     if (!cb) return 0;
-    CbEntry* e = new_cb(b);
+    CbEntry* e = new_cb(b, false);
     if (!e) return -1;
     e->cb.obsolete = cb;
     e->is_obsolete = true;

@@ -46,7 +46,8 @@ struct CbEntry {
     void* arg;
     uint32_t flags;
     bool is_obsolete;
-    bool dead;  // removed while callbacks were running; freed afterwards
+    bool dead;       // removed while callbacks were running; freed afterwards
+    bool adds_only;  // from add_cb_for_additions
 };
 
 // Reads at most max bytes from fd into b with one readv and no FIONREAD probe (the
@@ -55,6 +56,12 @@ struct CbEntry {
 // that a small message does not make the buffer allocate a big chunk (fresh pages cost
 // the kernel more than the copy). Returns the count, 0 at end of file, -1 with errno set.
 int read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t direct);
+
+// evbuffer_add_cb for a callback with nothing to do when data only left the buffer (a
+// bufferevent's output watch): it is not called for passes that report only removals,
+// and a buffer whose callbacks are all of this kind skips such passes altogether, so
+// draining a bufferevent's output costs no callback pass.
+evbuffer_cb_entry* add_cb_for_additions(evbuffer* b, evbuffer_cb_func cb, void* arg);
 
 }  // namespace vigil::buf
 
@@ -71,6 +78,7 @@ struct evbuffer {
     bool freeze_start = false, freeze_end = false;
     ev_uint64_t flags = 0;
     vigil::buf::CbEntry* cbs = nullptr;  // newest first
+    uint32_t n_general_cbs = 0;          // live entries that are not adds_only
     int cb_depth = 0;                    // nesting of running callback lists
     bool cb_dead = false;                // some entries are marked dead
     bool deferred = false;               // callbacks run from defer_ev

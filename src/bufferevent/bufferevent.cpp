@@ -5,14 +5,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "buffer/buffer.hpp"
 #include "core/deferred.hpp"
 #include "thread/thread.hpp"
 
 namespace vigil::bev {
 
 namespace {
-
-bool locked(const Private* p) { return p->lock && threads_enabled(); }
 
 void recheck_read_mark(bufferevent* b);
 
@@ -174,21 +173,6 @@ int enable_locking(bufferevent* b, void* lk) {
     return 0;
 }
 
-void lock(bufferevent* b) {
-    Private* p = upcast(b);
-    if (locked(p)) lock_acquire(p->lock);
-}
-
-void unlock(bufferevent* b) {
-    Private* p = upcast(b);
-    if (locked(p)) lock_release(p->lock);
-}
-
-void incref_and_lock(bufferevent* b) {
-    lock(b);
-    ++upcast(b)->refcnt;
-}
-
 void incref(bufferevent* b) {
     incref_and_lock(b);
     unlock(b);
@@ -258,9 +242,10 @@ void run_eventcb(bufferevent* b, short what, int options) {
 
 void trigger_nolock(bufferevent* b, short iotype, int options) {
     const bool ignore = options & BEV_TRIG_IGNORE_WATERMARKS;
-    if ((iotype & EV_READ) && (ignore || evbuffer_get_length(b->input) >= b->wm_read.low))
+    // The caller holds the lock, which is also the buffers' lock.
+    if ((iotype & EV_READ) && (ignore || b->input->total >= b->wm_read.low))
         run_readcb(b, options);
-    if ((iotype & EV_WRITE) && (ignore || evbuffer_get_length(b->output) <= b->wm_write.low))
+    if ((iotype & EV_WRITE) && (ignore || b->output->total <= b->wm_write.low))
         run_writecb(b, options);
 }
 

@@ -19,6 +19,7 @@
 #include <event2/event_struct.h>
 
 #include "core/runtime.hpp"
+#include "thread/thread.hpp"
 
 namespace vigil::bev {
 
@@ -104,9 +105,18 @@ void free_unfinished(Private* p);
 // Shares lock (or makes a new one if null) with the bufferevent and its buffers.
 int enable_locking(bufferevent* b, void* lock);
 
-void lock(bufferevent* b);
-void unlock(bufferevent* b);
-void incref_and_lock(bufferevent* b);
+// Without a lock (or before threads are set up) these are one test each.
+inline bool locked(const Private* p) { return p->lock && threads_enabled(); }
+inline void lock(bufferevent* b) {
+    if (locked(upcast(b))) lock_acquire(upcast(b)->lock);
+}
+inline void unlock(bufferevent* b) {
+    if (locked(upcast(b))) lock_release(upcast(b)->lock);
+}
+inline void incref_and_lock(bufferevent* b) {
+    lock(b);
+    ++upcast(b)->refcnt;
+}
 // Returns 1 if that was the last reference (the bufferevent is being destroyed).
 int decref_and_unlock(bufferevent* b);
 void incref(bufferevent* b);
@@ -139,11 +149,21 @@ void reset_generic_write_timeout(bufferevent* b);
 // ---- rate limiting (ratelim.cpp)
 // How much one read / write may move now: max_single_read/write, capped by the token
 // buckets of the bufferevent and of its group.
-ev_ssize_t read_max(Private* p);
-ev_ssize_t write_max(Private* p);
+ev_ssize_t rlim_max(Private* p, bool write);
+inline ev_ssize_t read_max(Private* p) {
+    return VIGIL_LIKELY(!p->rate) ? p->max_single_read : rlim_max(p, false);
+}
+inline ev_ssize_t write_max(Private* p) {
+    return VIGIL_LIKELY(!p->rate) ? p->max_single_write : rlim_max(p, true);
+}
 // Account for bytes moved; suspends the direction when a bucket runs dry.
-void decrement_read_buckets(Private* p, ev_ssize_t n);
-void decrement_write_buckets(Private* p, ev_ssize_t n);
+void decrement_buckets(Private* p, ev_ssize_t n, bool write);
+inline void decrement_read_buckets(Private* p, ev_ssize_t n) {
+    if (VIGIL_UNLIKELY(p->rate != nullptr)) decrement_buckets(p, n, false);
+}
+inline void decrement_write_buckets(Private* p, ev_ssize_t n) {
+    if (VIGIL_UNLIKELY(p->rate != nullptr)) decrement_buckets(p, n, true);
+}
 // Called by the finalizer (from the loop, no callback of the bufferevent running, lock
 // held): leave the group, stop the refill timer, free the state. Until then `dying`
 // tells the refill callbacks to leave the bufferevent alone.

@@ -25,6 +25,8 @@
 
 #include <new>
 
+#include "buffer/buffer.hpp"
+
 namespace vigil::bev {
 namespace {
 
@@ -288,7 +290,7 @@ struct bufferevent* bufferevent_filter_new(struct bufferevent* underlying, buffe
     event_base* base = underlying->ev_base ? underlying->ev_base : base_of(underlying);
     if (init_common(&f->priv, base, &kFilterOps, options & ~BEV_OPT_THREADSAFE) < 0 ||
         !(f->inbuf_cb = evbuffer_add_cb(b->input, input_cb, f)) ||
-        !(f->outbuf_cb = evbuffer_add_cb(b->output, output_cb, f))) {
+        !(f->outbuf_cb = vigil::buf::add_cb_for_additions(b->output, output_cb, f))) {
         free_unfinished(&f->priv);
         return nullptr;
     }

@@ -15,6 +15,8 @@
 
 #include <new>
 
+#include "buffer/buffer.hpp"
+
 namespace vigil::bev {
 namespace {
 
@@ -182,7 +184,7 @@ PairEnd* new_end(event_base* base, int options) {
     if (!mem) return nullptr;
     PairEnd* e = new (mem) PairEnd();
     if (init_common(&e->priv, base, &kPairOps, options) < 0 ||
-        !evbuffer_add_cb(bev_of(e)->output, output_cb, e)) {
+        !vigil::buf::add_cb_for_additions(bev_of(e)->output, output_cb, e)) {
         free_unfinished(&e->priv);
         return nullptr;
     }

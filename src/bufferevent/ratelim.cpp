@@ -414,7 +414,9 @@ void leave_group(Private* p, bool unsuspend) {
     }
 }
 
-// ---- the hooks
+}  // namespace
+
+// ---- the hooks (their fast halves are inline in bufferevent.hpp)
 
 ev_ssize_t rlim_max(Private* p, bool write) {
     ev_ssize_t most = write ? p->max_single_write : p->max_single_read;
@@ -468,6 +470,8 @@ void decrement_buckets(Private* p, ev_ssize_t n, bool write) {
     }
 }
 
+namespace {
+
 bool check_bev(const bufferevent* b, const char* func) {
     if (b) return true;
     vigil_warn("%s: NULL bufferevent", func);
@@ -513,24 +517,6 @@ int group_decrement(Group* g, ev_ssize_t decr, bool write, const char* func) {
 }
 
 }  // namespace
-
-ev_ssize_t read_max(Private* p) {
-    if (VIGIL_LIKELY(!p->rate)) return p->max_single_read;
-    return rlim_max(p, false);
-}
-
-ev_ssize_t write_max(Private* p) {
-    if (VIGIL_LIKELY(!p->rate)) return p->max_single_write;
-    return rlim_max(p, true);
-}
-
-void decrement_read_buckets(Private* p, ev_ssize_t n) {
-    if (p->rate) decrement_buckets(p, n, false);
-}
-
-void decrement_write_buckets(Private* p, ev_ssize_t n) {
-    if (p->rate) decrement_buckets(p, n, true);
-}
 
 void ratelim_release(Private* p) {
     RateLimit* r = p->rate;

@@ -29,6 +29,9 @@ constexpr size_t kSmallRead = 4096;
 
 bool retriable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
+// The callbacks below hold the bufferevent's lock, which is also its buffers' lock, so
+// they read a buffer's length and flip its freeze flags directly.
+
 evutil_socket_t fd_of(bufferevent* b) { return event_get_fd(&b->ev_read); }
 
 void socket_readcb(evutil_socket_t fd, short what, void* arg) {
@@ -46,7 +49,7 @@ void socket_readcb(evutil_socket_t fd, short what, void* arg) {
     {
         ev_ssize_t howmuch = -1;
         if (b->wm_read.high) {
-            size_t len = evbuffer_get_length(b->input);
+            size_t len = b->input->total;
             if (len >= b->wm_read.high) {
                 // The mark was lowered below what the input holds: stop reading.
                 suspend_read(b, kSuspendWm);
@@ -57,14 +60,14 @@ void socket_readcb(evutil_socket_t fd, short what, void* arg) {
         ev_ssize_t most = read_max(p);
         if (howmuch < 0 || howmuch > most) howmuch = most;
         if (p->read_suspended || howmuch <= 0) goto done;
-        evbuffer_unfreeze(b->input, 0);
+        b->input->freeze_end = false;
         // After a read that took all it was offered, more is likely waiting: offer the
         // buffer's own space for all of it. Otherwise expect a small message.
         size_t want = size_t(howmuch);
         size_t direct = p->last_read_full || want < kSmallRead ? want : kSmallRead;
         res = vigil::buf::read_socket(b->input, fd, want, direct);
         p->last_read_full = res > 0 && size_t(res) == want;
-        evbuffer_freeze(b->input, 0);
+        b->input->freeze_end = true;
     }
     if (res < 0) {
         int err = errno;
@@ -94,7 +97,7 @@ done:
 // After a write attempt: wait for writability only while output remains. (The first
 // attempt after data arrives runs without asking the kernel, see output_cb.)
 void watch_writability(bufferevent* b) {
-    if (evbuffer_get_length(b->output) == 0)
+    if (b->output->total == 0)
         event_del(&b->ev_write);
     else if ((b->enabled & EV_WRITE) && !upcast(b)->write_suspended &&
              !event_pending(&b->ev_write, EV_WRITE, nullptr))
@@ -151,10 +154,10 @@ void socket_writecb(evutil_socket_t fd, short what, void* arg) {
     }
     most = write_max(p);  // may itself suspend writing (a group ran dry)
     if (p->write_suspended || most <= 0) goto done;
-    if (evbuffer_get_length(b->output)) {
-        evbuffer_unfreeze(b->output, 1);
+    if (b->output->total) {
+        b->output->freeze_start = false;
         res = evbuffer_write_atmost(b->output, fd, most);
-        evbuffer_freeze(b->output, 1);
+        b->output->freeze_start = true;
         if (res < 0) {
             if (retriable(errno)) {
                 res = 0;
@@ -295,8 +298,11 @@ struct bufferevent* bufferevent_socket_new(struct event_base* base, evutil_socke
         return nullptr;
     }
     evbuffer_set_flags(b->output, EVBUFFER_FLAG_DRAINS_TO_FD);
+    if (!vigil::buf::add_cb_for_additions(b->output, output_cb, b)) {
+        free_unfinished(p);
+        return nullptr;
+    }
     assign_events(b, base, fd);
-    evbuffer_add_cb(b->output, output_cb, b);
     // Only the bufferevent adds to its input and drains its output.
     evbuffer_freeze(b->input, 0);
     evbuffer_freeze(b->output, 1);

@@ -167,6 +167,38 @@ TEST_P(BevPair, WriteArrivesInPartnerInputAndReadCallbackRunsFromLoop) {
   }
 }
 
+// A callback of the program's own on an end's output hears about the bytes written
+// and about the transfer that takes them away.
+TEST_P(BevPair, OwnCallbackOnOutputSeesAdditionsAndTheTransfer) {
+  make_pair();
+  ASSERT_EQ(bufferevent_enable(b, EV_READ), 0);
+  struct Totals {
+    size_t added = 0, deleted = 0;
+    int calls = 0;
+  } t;
+  evbuffer_cb_entry* ent = evbuffer_add_cb(
+      bufferevent_get_output(a),
+      [](evbuffer*, const evbuffer_cb_info* info, void* arg) {
+        auto* t = static_cast<Totals*>(arg);
+        t->added += info->n_added;
+        t->deleted += info->n_deleted;
+        ++t->calls;
+      },
+      &t);
+  ASSERT_NE(ent, nullptr);
+  ASSERT_EQ(write_str(a, "hello"), 0);
+  EXPECT_EQ(contents(bufferevent_get_input(b)), "hello");
+  EXPECT_EQ(t.added, 5u);
+  EXPECT_EQ(t.deleted, 5u);
+  EXPECT_GE(t.calls, 2);
+  // Without it the transfer goes on as before.
+  ASSERT_EQ(evbuffer_remove_cb_entry(bufferevent_get_output(a), ent), 0);
+  const int calls = t.calls;
+  ASSERT_EQ(write_str(a, "again"), 0);
+  EXPECT_EQ(contents(bufferevent_get_input(b)), "helloagain");
+  EXPECT_EQ(t.calls, calls);
+}
+
 TEST_P(BevPair, SeveralWritesBeforeTheLoopCoalesceIntoOneReadCallback) {
   make_pair();
   NamedRec rb{"b"};

@@ -209,6 +209,44 @@ TEST_P(BevSocket, WriteBufferMovesTheWholeEvbuffer) {
   EXPECT_EQ(got, "moved data");
 }
 
+// The bufferevent watches its output for additions only; a callback of the program's
+// own on that buffer still hears about both the additions and the bytes written out.
+TEST_P(BevSocket, OwnCallbackOnOutputSeesAdditionsAndWrites) {
+  SocketPair sp;
+  Bev bev(bufferevent_socket_new(base, sp.a(), 0));
+  using Change = std::pair<size_t, size_t>;  // n_added, n_deleted
+  std::vector<Change> seen;
+  evbuffer* out = bufferevent_get_output(bev);
+  evbuffer_cb_entry* ent = evbuffer_add_cb(
+      out,
+      [](evbuffer*, const evbuffer_cb_info* info, void* arg) {
+        static_cast<std::vector<Change>*>(arg)->emplace_back(info->n_added, info->n_deleted);
+      },
+      &seen);
+  ASSERT_NE(ent, nullptr);
+  ASSERT_EQ(bufferevent_write(bev, "hello", 5), 0);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], Change(5, 0));
+  std::string got;
+  ASSERT_TRUE(run_until(base, [&] {
+    got += drain_fd(sp.b());
+    return got.size() >= 5;
+  }));
+  EXPECT_EQ(got, "hello");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1], Change(0, 5));
+  // Once it is gone, the bufferevent's own watch still sends what is added.
+  ASSERT_EQ(evbuffer_remove_cb_entry(out, ent), 0);
+  ASSERT_EQ(bufferevent_write(bev, "again", 5), 0);
+  got.clear();
+  ASSERT_TRUE(run_until(base, [&] {
+    got += drain_fd(sp.b());
+    return got.size() >= 5;
+  }));
+  EXPECT_EQ(got, "again");
+  EXPECT_EQ(seen.size(), 2u);
+}
+
 TEST_P(BevSocket, ReadCallbackAndReadFunctions) {
   SocketPair sp;
   Bev bev(bufferevent_socket_new(base, sp.a(), 0));
