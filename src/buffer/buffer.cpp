@@ -50,9 +50,8 @@ namespace {
 constexpr size_t kChunkMax = size_t(EV_SSIZE_MAX);
 constexpr size_t kMinAlloc = 1024;
 // Chunks sized by growth stop at kGrowMax: bigger ones were measured to cost more than
-// they save, because freeing them when the buffer empties makes glibc trim the heap and
-// the refill pays for fresh pages. A drained buffer keeps one chunk of up to kKeepMax
-// as space for its next data (the bufferevent read size), so it need not allocate.
+// they save. A drained buffer keeps its last chunk, cut down to kKeepMax (the bufferevent
+// read size) if bigger, as space for its next data (see chunk_shrink).
 constexpr size_t kGrowMax = 8192;
 constexpr size_t kKeepMax = 4096;
 constexpr size_t kCopySmall = 512;    // evbuffer_add_buffer copies up to this much
@@ -188,6 +187,24 @@ void chunk_release(Chunk* c) {
     c->~Chunk();
     vigil::mm_free(c);
     if (owner) chunk_release(owner);
+}
+
+// Cuts an owned, empty chunk down to `cap` bytes of storage; on failure frees it and
+// returns null. Shrinking rather than freeing a big chunk when its buffer empties keeps
+// glibc from trimming the heap: the chunk filled last usually borders the top of the
+// heap, and while a small part of it stays, the space freed below it (the buffer's
+// other chunks) is reused by the next fill instead of being returned to the kernel and
+// faulted in again page by page.
+Chunk* chunk_shrink(Chunk* c, size_t cap) {
+    void* p = vigil::mm_realloc(c, sizeof(Chunk) + cap);
+    if (!p) {
+        chunk_release(c);
+        return nullptr;
+    }
+    c = static_cast<Chunk*>(p);
+    c->base = static_cast<unsigned char*>(p) + sizeof(Chunk);
+    c->cap = cap;
+    return c;
 }
 
 // Frees the empty chunks after last_data.
@@ -397,7 +414,7 @@ void drain_internal(evbuffer* b, size_t len) {
         // Keep one small owned chunk as empty space, so a buffer that is filled and
         // emptied in turn does not allocate every time.
         Chunk* keep = b->last_data;
-        if (keep && (!keep->writable() || keep->cap > kKeepMax)) keep = nullptr;
+        if (keep && !keep->writable()) keep = nullptr;
         if (keep) {
             Chunk** link = &b->first;
             while (*link != keep) link = &(*link)->next;
@@ -405,6 +422,7 @@ void drain_internal(evbuffer* b, size_t len) {
             keep->next = nullptr;
         }
         drop_all(b);
+        if (keep && keep->cap > kKeepMax) keep = chunk_shrink(keep, kKeepMax);
         if (keep) {
             keep->misalign = keep->off = 0;
             b->first = b->last = keep;

@@ -114,10 +114,14 @@ void event_base::run_callback(event_callback* cb, uint8_t closure) {
             short ncalls = ev->ev_ncalls;
             // event_del zeroes ncalls through this pointer and clears it, so the pointer
             // never outlives this frame.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
             if (ncalls) ev->ev_pncalls = &ncalls;
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
             while (ncalls) {
                 --ncalls;
                 ev->ev_ncalls = ncalls;

@@ -2,15 +2,19 @@
 // libevent call (hence this binary's own main()).
 #include "core_support.h"
 
+#include <event2/buffer.h>
+
 #include <cstdlib>
-#include <unordered_set>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
 
 using namespace vt;
 
 namespace {
 
 struct AllocStats {
-  std::unordered_set<void*>* live = nullptr;
+  std::unordered_map<void*, size_t>* live = nullptr;  // pointer -> size
   size_t mallocs = 0, reallocs = 0, frees = 0;
   size_t foreign_frees = 0;  // frees of pointers we never handed out
   size_t biggest = 0;
@@ -20,7 +24,7 @@ AllocStats g;
 void* counting_malloc(size_t sz) {
   void* p = std::malloc(sz);
   if (p) {
-    g.live->insert(p);
+    (*g.live)[p] = sz;
     g.mallocs++;
     if (sz > g.biggest) g.biggest = sz;
   }
@@ -33,7 +37,7 @@ void* counting_realloc(void* old, size_t sz) {
   g.reallocs++;
   if (p) {
     if (old) g.live->erase(old);
-    g.live->insert(p);
+    (*g.live)[p] = sz;
   }
   return p;
 }
@@ -44,6 +48,12 @@ void counting_free(void* p) {
     g.frees++;
   }
   std::free(p);
+}
+
+size_t live_bytes() {
+  size_t n = 0;
+  for (const auto& [p, sz] : *g.live) n += sz;
+  return n;
 }
 
 class MemFn : public ::testing::Test {
@@ -130,8 +140,34 @@ TEST_F(MemFn, FreeFinalizeAndOnceReleaseThroughTheAllocator) {
   event_base_free(b);
 }
 
+// However much an evbuffer held, once emptied it keeps at most a small chunk as room
+// for its next data.
+TEST_F(MemFn, EmptiedEvbufferKeepsLittle) {
+  const size_t before = live_bytes();
+  const size_t reallocs = g.reallocs;
+  evbuffer* buf = evbuffer_new();
+  ASSERT_NE(buf, nullptr);
+  std::vector<char> piece(65536, 'x'), out(65536);
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(evbuffer_add(buf, piece.data(), piece.size()), 0);
+  EXPECT_GE(live_bytes() - before, 16u * 65536u);
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(evbuffer_remove(buf, out.data(), out.size()), 65536);
+  EXPECT_LE(live_bytes() - before, 8192u);
+#ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
+  // vigil shrinks the chunk filled last instead of freeing it (see chunk_shrink).
+  EXPECT_GT(g.reallocs, reallocs);
+#else
+  (void)reallocs;
+#endif
+  ASSERT_EQ(evbuffer_add(buf, "again", 5), 0);
+  char got[8] = {};
+  ASSERT_EQ(evbuffer_remove(buf, got, sizeof got), 5);
+  EXPECT_EQ(std::memcmp(got, "again", 5), 0);
+  evbuffer_free(buf);
+  EXPECT_EQ(live_bytes(), before);
+}
+
 int main(int argc, char** argv) {
-  g.live = new std::unordered_set<void*>;  // plain operator new: not via our hooks
+  g.live = new std::unordered_map<void*, size_t>;  // plain operator new: not via our hooks
   event_set_mem_functions(counting_malloc, counting_realloc, counting_free);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
