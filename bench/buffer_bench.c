@@ -38,11 +38,12 @@
  * bytes scanned).  -s scales every case's operation count (default 1.0:
  * roughly 20-100 ms per round).
  *
- * -F (floor) runs the large and reserve cases without the library: the same bytes
- * through plain malloc, memcpy and free, one allocation per piece. Both cases are
- * bound by work any chunked buffer must do (the caller's two copies, one allocation
- * and free per piece, and in a fresh heap the pages glibc trims and the kernel then
- * supplies again), so this is the floor a library can at best approach.
+ * -F (naive) runs the large and reserve cases without the library: the same bytes
+ * through plain malloc, memcpy and free, one allocation per piece, as a chunked buffer
+ * that frees every emptied chunk would. On large pieces that includes glibc trimming
+ * the heap at the end of each batch and the kernel faulting the pages back in on the
+ * next one; a buffer that keeps its last chunk (vigil) avoids that and beats this
+ * figure, so it is a reference point, not a floor.
  *
  * Usage: buffer_bench [-F] [-x cases] [-s scale] [-r rounds] [-u warmup]
  * Prints one "RESULT buffer_<case> ..." line per case.

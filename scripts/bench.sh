@@ -352,7 +352,7 @@ for rep in $(seq 1 "$REPS"); do
   done
   if ! broken buffer_bench vigil; then
     out=$LOGS/buffer.floor.$rep.out
-    log "rep $rep/$REPS evbuffer copy floor (malloc+memcpy, no library)"
+    log "rep $rep/$REPS evbuffer naive copy (malloc+memcpy+free, no library)"
     run "$out" "$BIN/buffer_bench_vigil" -F -s "$BUF_SCALE" -r 3
     for c in large reserve; do
       record "buf_$c" raw "$(field "$out" "buffer_$c" ns_op)"
@@ -626,7 +626,7 @@ bev_label() {
        "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
   echo "raw: hand-written epoll loops with the fewest system calls (pipe and echo rows); the same" \
-       "bytes through plain malloc+memcpy+free (evbuffer rows bound by copying and allocation)"
+       "bytes through plain malloc+memcpy+free per piece (evbuffer rows: what freeing every emptied chunk costs)"
   printf "%-44s %-12s %11s %11s %9s %10s\n" "benchmark" "unit" "vigil" "libevent" "ratio" "raw"
   printf '%.0s-' $(seq 1 102); echo
   echo "[time]"
