@@ -18,6 +18,7 @@ struct AllocStats {
   size_t mallocs = 0, reallocs = 0, frees = 0;
   size_t foreign_frees = 0;  // frees of pointers we never handed out
   size_t biggest = 0;
+  bool fail_reallocs = false;  // realloc returns null, as when memory runs out
 };
 AllocStats g;
 
@@ -33,6 +34,7 @@ void* counting_malloc(size_t sz) {
 
 void* counting_realloc(void* old, size_t sz) {
   if (old && !g.live->count(old)) g.foreign_frees++;
+  if (g.fail_reallocs) return nullptr;
   void* p = std::realloc(old, sz);
   g.reallocs++;
   if (p) {
@@ -165,6 +167,29 @@ TEST_F(MemFn, EmptiedEvbufferKeepsLittle) {
   evbuffer_free(buf);
   EXPECT_EQ(live_bytes(), before);
 }
+
+#ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
+// When the chunk cannot be cut down, the emptied buffer frees it and keeps nothing.
+TEST_F(MemFn, EmptiedEvbufferFreesItsChunkWhenReallocFails) {
+  const size_t before = live_bytes();
+  evbuffer* buf = evbuffer_new();
+  ASSERT_NE(buf, nullptr);
+  const size_t empty = live_bytes() - before;
+  std::vector<char> piece(65536, 'y');
+  ASSERT_EQ(evbuffer_add(buf, piece.data(), piece.size()), 0);
+  g.fail_reallocs = true;
+  EXPECT_EQ(evbuffer_drain(buf, piece.size()), 0);
+  g.fail_reallocs = false;
+  EXPECT_EQ(evbuffer_get_length(buf), 0u);
+  EXPECT_EQ(live_bytes() - before, empty);
+  ASSERT_EQ(evbuffer_add(buf, "still", 5), 0);
+  char got[8] = {};
+  ASSERT_EQ(evbuffer_remove(buf, got, sizeof got), 5);
+  EXPECT_EQ(std::memcmp(got, "still", 5), 0);
+  evbuffer_free(buf);
+  EXPECT_EQ(live_bytes(), before);
+}
+#endif
 
 int main(int argc, char** argv) {
   g.live = new std::unordered_map<void*, size_t>;  // plain operator new: not via our hooks
