@@ -413,6 +413,13 @@ void drain_internal(evbuffer* b, size_t len) {
     if (len >= b->total) {
         // Keep one small owned chunk as empty space, so a buffer that is filled and
         // emptied in turn does not allocate every time.
+        Chunk* only = b->first;
+        if (only && only == b->last && only->writable() && only->cap <= kKeepMax) {
+            only->misalign = only->off = 0;
+            b->last_data = nullptr;
+            b->total = 0;
+            return;
+        }
         Chunk* keep = b->last_data;
         if (keep && !keep->writable()) keep = nullptr;
         if (keep) {
@@ -968,7 +975,8 @@ int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t 
     evbuffer_iovec vec[3];
     int cnt = 1;
     Chunk* c = first_extent(b);
-    if (c && c->space() >= direct) {
+    const bool one_extent = c && c->space() >= direct;
+    if (one_extent) {
         // The usual case: the chunk at the end has room for the direct part.
         vec[0].iov_base = c->data() + c->off;
         vec[0].iov_len = direct;
@@ -987,7 +995,14 @@ int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t 
     }
     ssize_t r = readv(fd, vec, cnt);
     if (r <= 0) return int(r);
-    if (size_t(r) <= direct) {
+    if (one_extent && size_t(r) <= direct) {
+        // All of it went into c, the first extent: it becomes the last data chunk.
+        c->off += size_t(r);
+        b->last_data = c;
+        b->total += size_t(r);
+        b->n_add += size_t(r);
+        run_callbacks(b, false);
+    } else if (size_t(r) <= direct) {
         commit_bytes(b, size_t(r));
         run_callbacks(b, false);
     } else {

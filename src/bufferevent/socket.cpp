@@ -20,6 +20,7 @@
 
 #include "buffer/buffer.hpp"
 #include "core/deferred.hpp"
+#include "core/owned_event.hpp"
 
 namespace vigil::bev {
 namespace {
@@ -32,7 +33,7 @@ bool retriable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == E
 // The callbacks below hold the bufferevent's lock, which is also its buffers' lock, so
 // they read a buffer's length and flip its freeze flags directly.
 
-evutil_socket_t fd_of(bufferevent* b) { return event_get_fd(&b->ev_read); }
+evutil_socket_t fd_of(bufferevent* b) { return b->ev_read.ev_fd; }
 
 void socket_readcb(evutil_socket_t fd, short what, void* arg) {
     bufferevent* b = static_cast<bufferevent*>(arg);
@@ -98,7 +99,7 @@ done:
 // attempt after data arrives runs without asking the kernel, see output_cb.)
 void watch_writability(bufferevent* b) {
     if (b->output->total == 0)
-        event_del(&b->ev_write);
+        vigil::del_if_pending(&b->ev_write);
     else if ((b->enabled & EV_WRITE) && !upcast(b)->write_suspended &&
              !event_pending(&b->ev_write, EV_WRITE, nullptr))
         add_event(&b->ev_write, &b->timeout_write);
@@ -193,9 +194,8 @@ done:
 void output_cb(evbuffer*, const evbuffer_cb_info* info, void* arg) {
     bufferevent* b = static_cast<bufferevent*>(arg);
     Private* p = upcast(b);
-    if (info->n_added && (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying &&
-        !event_pending(&b->ev_write, EV_WRITE, nullptr) && fd_of(b) >= 0)
-        event_active(&b->ev_write, EV_WRITE, 1);
+    if (info->n_added && (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying && fd_of(b) >= 0)
+        vigil::activate_unless_pending(&b->ev_write, EV_WRITE);
 }
 
 int socket_enable(bufferevent* b, short what) {

@@ -1,5 +1,6 @@
 // The per-event API of event.h: assign, add, delete, activate, inspect, finalize.
 #include "core/base.hpp"
+#include "core/owned_event.hpp"
 
 #include <cstring>
 
@@ -196,6 +197,26 @@ void event_base::activate_slow(event* ev, short res, short ncalls) {
     }
     activate_callback(as_callback(ev));
     note_count_peaks();
+}
+
+// ---- for components, on events they own (core/owned_event.hpp)
+
+bool vigil::activate_unless_pending(event* ev, short what) {
+    event_base* base = ev->ev_base;
+    BaseGuard g(base);
+    short f = ev->ev_flags;
+    if (((f & EVLIST_INSERTED) && (ev->ev_events & what)) ||
+        ((f & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) && (ev->ev_res & what)))
+        return false;
+    base->activate(ev, what, 1);
+    base->note_count_peaks();
+    return true;
+}
+
+void vigil::del_if_pending(event* ev) {
+    event_base* base = ev->ev_base;
+    BaseGuard g(base);
+    if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) base->del_event(ev);
 }
 
 // ---- C API
