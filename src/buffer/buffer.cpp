@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -30,10 +31,13 @@
 using vigil::buf::CbEntry;
 using vigil::buf::Chunk;
 
-// A reference-counted piece of a file, mapped or read into memory when made.
+// A reference-counted piece of a file, mapped or read into memory when made. Buffers
+// that drain to a descriptor send it with sendfile(2) instead, so those bytes never pass
+// through the process (a mapping's pages are then never even touched).
 struct evbuffer_file_segment {
     int fd = -1;
     unsigned flags = 0;
+    ev_off_t offset = 0;  // where in the file contents[0] is
     ev_off_t length = 0;
     unsigned char* contents = nullptr;  // the segment's bytes
     void* map = nullptr;                // mmap base (contents may start inside it)
@@ -1385,6 +1389,7 @@ struct evbuffer_file_segment* evbuffer_file_segment_new(int fd, ev_off_t offset,
     if (!seg) return nullptr;
     seg->fd = fd;
     seg->flags = flags;
+    seg->offset = offset;
     seg->length = length;
     if (length > 0 && !(flags & EVBUF_FS_DISABLE_MMAP)) {
         long page = sysconf(_SC_PAGESIZE);
@@ -1508,17 +1513,46 @@ int evbuffer_drain(struct evbuffer* b, size_t len) {
 
 // ---- I/O
 
+}  // extern "C"
+
+namespace {
+// When b drains to a descriptor and starts with a file segment that allows it, sends
+// (part of) that segment with sendfile: returns true with the result in *n (-1 and
+// errno as for writev). Returns false where sendfile cannot serve (the caller writes
+// the mapped or read copy instead), also when the kernel refuses this pair of files.
+bool goes_by_sendfile(const evbuffer* b, const Chunk* c) {
+    return (b->flags & EVBUFFER_FLAG_DRAINS_TO_FD) && c->kind == vigil::buf::kFileSeg &&
+           !(c->seg->flags & EVBUF_FS_DISABLE_SENDFILE);
+}
+
+bool sendfile_first(evbuffer* b, evutil_socket_t fd, size_t most, int* n) {
+    Chunk* c = b->first;
+    if (!goes_by_sendfile(b, c)) return false;
+    size_t len = c->off < most ? c->off : most;
+    off_t at = off_t(c->seg->offset + (c->data() - c->seg->contents));
+    ssize_t r = sendfile(fd, c->seg->fd, &at, len);
+    if (r < 0 && (errno == EINVAL || errno == ENOSYS)) return false;
+    *n = int(r);
+    return true;
+}
+}  // namespace
+
+extern "C" {
+
 int evbuffer_write_atmost(struct evbuffer* b, evutil_socket_t fd, ev_ssize_t howmuch) {
     if (!b) return -1;
     Guard g(b);
     if (b->freeze_start) return -1;
     if (howmuch < 0 || size_t(howmuch) > b->total) howmuch = ev_ssize_t(b->total);
     int n = -1;
-    if (howmuch > 0) {
+    if (howmuch > 0 && sendfile_first(b, fd, size_t(howmuch), &n)) {
+        if (n > 0) drain(b, size_t(n));
+    } else if (howmuch > 0) {
         iovec iov[kMaxWriteIov];
         int cnt = 0;
         size_t left = size_t(howmuch);
         for (Chunk* c = b->first; c && c->off && left && cnt < kMaxWriteIov; c = c->next) {
+            if (cnt && goes_by_sendfile(b, c)) break;  // the next call sends it
             size_t take = c->off < left ? c->off : left;
             iov[cnt].iov_base = c->data();
             iov[cnt].iov_len = take;

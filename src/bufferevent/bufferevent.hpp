@@ -74,6 +74,8 @@ struct Private {
     bool connecting = false;          // socket: waiting for connect() to finish
     bool connection_refused = false;  // socket: a read saw ECONNREFUSED while connecting
     bool last_read_full = false;      // socket: the last read took all it was offered
+    bool in_readcb = false;           // socket: the read callback runs from socket_readcb
+    bool write_after_readcb = false;  // socket: it added output, written when it returns
     bool readcb_pending = false;      // deferred callbacks waiting to run
     bool writecb_pending = false;
     short eventcb_pending = 0;

@@ -35,6 +35,8 @@ bool retriable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == E
 
 evutil_socket_t fd_of(bufferevent* b) { return b->ev_read.ev_fd; }
 
+void write_after_readcb(bufferevent* b);
+
 void socket_readcb(evutil_socket_t fd, short what, void* arg) {
     bufferevent* b = static_cast<bufferevent*>(arg);
     Private* p = upcast(b);
@@ -86,7 +88,10 @@ void socket_readcb(evutil_socket_t fd, short what, void* arg) {
         goto error;
     }
     decrement_read_buckets(p, res);
+    p->in_readcb = true;
     trigger_nolock(b, EV_READ, 0);
+    p->in_readcb = false;
+    if (p->write_after_readcb) write_after_readcb(b);
     goto done;
 error:
     bufferevent_disable(b, EV_READ);
@@ -100,8 +105,7 @@ done:
 void watch_writability(bufferevent* b) {
     if (b->output->total == 0)
         vigil::del_if_pending(&b->ev_write);
-    else if ((b->enabled & EV_WRITE) && !upcast(b)->write_suspended &&
-             !event_pending(&b->ev_write, EV_WRITE, nullptr))
+    else if ((b->enabled & EV_WRITE) && !upcast(b)->write_suspended && !vigil::pending_for(&b->ev_write, EV_WRITE))
         add_event(&b->ev_write, &b->timeout_write);
 }
 
@@ -118,18 +122,52 @@ int finished_connecting(evutil_socket_t fd) {
     return 1;
 }
 
+// Writes what the output holds (as far as the rate limit allows), waits for
+// writability if some is left, and runs the write callback. Shared by the write event
+// and by the direct write after a read callback.
+void write_output(bufferevent* b, bool connected) {
+    Private* p = upcast(b);
+    short ev = BEV_EVENT_WRITING;
+    int res = 0;
+    ev_ssize_t most = write_max(p);  // may itself suspend writing (a group ran dry)
+    if (p->write_suspended || most <= 0) return;
+    if (b->output->total) {
+        b->output->freeze_start = false;
+        res = evbuffer_write_atmost(b->output, fd_of(b), most);
+        b->output->freeze_start = true;
+        if (res < 0) {
+            if (retriable(errno)) {
+                watch_writability(b);
+                return;
+            }
+            ev |= BEV_EVENT_ERROR;
+            goto error;
+        }
+        if (res == 0) {
+            ev |= BEV_EVENT_EOF;
+            goto error;
+        }
+        decrement_write_buckets(p, res);
+    }
+    watch_writability(b);
+    // Also after a connect with nothing to send yet, the write callback says "ready".
+    if (res || !connected) trigger_nolock(b, EV_WRITE, 0);
+    return;
+error:
+    bufferevent_disable(b, EV_WRITE);
+    run_eventcb(b, ev, 0);
+}
+
 void socket_writecb(evutil_socket_t fd, short what, void* arg) {
     bufferevent* b = static_cast<bufferevent*>(arg);
     Private* p = upcast(b);
     incref_and_lock(b);
-    short ev = BEV_EVENT_WRITING;
     bool connected = false;
-    int res = 0;
-    ev_ssize_t most;
     if (p->dying) goto done;
     if (what == EV_TIMEOUT) {
-        ev |= BEV_EVENT_TIMEOUT;
-        goto error;
+        bufferevent_disable(b, EV_WRITE);
+        run_eventcb(b, BEV_EVENT_WRITING | BEV_EVENT_TIMEOUT, 0);
+        goto done;
     }
     if (p->connecting) {
         int c = finished_connecting(fd);
@@ -153,49 +191,47 @@ void socket_writecb(evutil_socket_t fd, short what, void* arg) {
             goto done;
         }
     }
-    most = write_max(p);  // may itself suspend writing (a group ran dry)
-    if (p->write_suspended || most <= 0) goto done;
-    if (b->output->total) {
-        b->output->freeze_start = false;
-        res = evbuffer_write_atmost(b->output, fd, most);
-        b->output->freeze_start = true;
-        if (res < 0) {
-            if (retriable(errno)) {
-                res = 0;
-                goto reschedule;
-            }
-            ev |= BEV_EVENT_ERROR;
-            goto error;
-        }
-        if (res == 0) {
-            ev |= BEV_EVENT_EOF;
-            goto error;
-        }
-        decrement_write_buckets(p, res);
-    }
-    watch_writability(b);
-    // Also after a connect with nothing to send yet, the write callback says "ready".
-    if (res || !connected) trigger_nolock(b, EV_WRITE, 0);
-    goto done;
-reschedule:
-    watch_writability(b);
-    goto done;
-error:
-    bufferevent_disable(b, EV_WRITE);
-    run_eventcb(b, ev, 0);
+    write_output(b, connected);
 done:
     decref_and_unlock(b);
+}
+
+// Whether data added to the output now can be written: writing is on, not held off,
+// and there is a descriptor.
+bool may_write(bufferevent* b) {
+    Private* p = upcast(b);
+    return (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying && fd_of(b) >= 0;
 }
 
 // Data added to the output: if writing is on and idle, run the write event from the
 // loop at once instead of registering it and waiting for the kernel to report the
 // socket writable. A socket with room (the usual case) then costs one writev and no
-// epoll_ctl; only a full socket gets watched (watch_writability).
+// epoll_ctl; only a full socket gets watched (watch_writability). Data added by the
+// read callback is written when that returns (write_after_readcb).
 void output_cb(evbuffer*, const evbuffer_cb_info* info, void* arg) {
     bufferevent* b = static_cast<bufferevent*>(arg);
     Private* p = upcast(b);
-    if (info->n_added && (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying && fd_of(b) >= 0)
+    if (!info->n_added || !may_write(b)) return;
+    if (p->in_readcb)
+        p->write_after_readcb = true;
+    else
         vigil::activate_unless_pending(&b->ev_write, EV_WRITE);
+}
+
+// A program that answers in its read callback (an echo, a request/response protocol)
+// has its answer written as soon as the callback returns, by the write event's steps
+// but without a trip through the event queue. Where the write event would not have run
+// now, nothing changes: it is pending anyway (waiting for room or for a connect, or
+// queued), or the callback dropped the last outside reference (a bufferevent freed in
+// its read callback sends nothing more, as in libevent), or writing was turned off.
+void write_after_readcb(bufferevent* b) {
+    Private* p = upcast(b);
+    p->write_after_readcb = false;
+    if (p->refcnt == 1 || !may_write(b) || !b->output->total) return;
+    if (p->connecting)
+        vigil::activate_unless_pending(&b->ev_write, EV_WRITE);
+    else if (!vigil::pending_for(&b->ev_write, EV_WRITE))
+        write_output(b, false);
 }
 
 int socket_enable(bufferevent* b, short what) {

@@ -201,22 +201,50 @@ void event_base::activate_slow(event* ev, short res, short ncalls) {
 
 // ---- for components, on events they own (core/owned_event.hpp)
 
-bool vigil::activate_unless_pending(event* ev, short what) {
-    event_base* base = ev->ev_base;
-    BaseGuard g(base);
+namespace {
+// event_pending's test for what, without the timeout (lock held).
+inline bool pending_locked(const event* ev, short what) {
     short f = ev->ev_flags;
-    if (((f & EVLIST_INSERTED) && (ev->ev_events & what)) ||
-        ((f & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) && (ev->ev_res & what)))
-        return false;
+    return ((f & EVLIST_INSERTED) && (ev->ev_events & what)) ||
+           ((f & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) && (ev->ev_res & what));
+}
+}  // namespace
+
+// Each has a frame-free path for a base without locks.
+
+bool vigil::pending_for(event* ev, short what) {
+    event_base* base = ev->ev_base;
+    if (VIGIL_LIKELY(!base->th_lock)) return pending_locked(ev, what);
+    base->lock();
+    bool r = pending_locked(ev, what);
+    base->unlock();
+    return r;
+}
+
+namespace {
+bool activate_unless_pending_locked(event_base* base, event* ev, short what) {
+    if (pending_locked(ev, what)) return false;
     base->activate(ev, what, 1);
     base->note_count_peaks();
     return true;
 }
+void del_if_pending_locked(event_base* base, event* ev) {
+    if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) base->del_event(ev);
+}
+}  // namespace
+
+bool vigil::activate_unless_pending(event* ev, short what) {
+    event_base* base = ev->ev_base;
+    if (VIGIL_LIKELY(!base->th_lock)) return activate_unless_pending_locked(base, ev, what);
+    BaseGuard g(base);
+    return activate_unless_pending_locked(base, ev, what);
+}
 
 void vigil::del_if_pending(event* ev) {
     event_base* base = ev->ev_base;
+    if (VIGIL_LIKELY(!base->th_lock)) return del_if_pending_locked(base, ev);
     BaseGuard g(base);
-    if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) base->del_event(ev);
+    del_if_pending_locked(base, ev);
 }
 
 // ---- C API

@@ -283,6 +283,17 @@ inline bool run_until(event_base* base, const std::function<bool()>& pred, int m
   return pred();
 }
 
+// Runs the loop, reading the peer descriptor, until `want` bytes have arrived or ms
+// pass; returns what arrived.
+inline std::string receive(event_base* base, int peer, size_t want, int ms = 3000) {
+  std::string got;
+  run_until(base, [&] {
+    got += drain_fd(peer);
+    return got.size() >= want;
+  }, ms);
+  return got;
+}
+
 // Runs the loop for about ms milliseconds, whatever happens.
 inline void run_for(event_base* base, int ms) {
   timeval tv = tv_ms(ms);

@@ -1496,6 +1496,87 @@ TEST_P(BevSocket, FreeFromInsideReadCallback) {
   EXPECT_FALSE(fd_is_open(fd));
 }
 
+// A reply added by the read callback goes out, and the write callback follows it.
+TEST_P(BevSocket, ReplyFromTheReadCallbackReachesThePeer) {
+  SocketPair sp;
+  Bev bev(bufferevent_socket_new(base, sp.release(0), BEV_OPT_CLOSE_ON_FREE));
+  ASSERT_NE(bev.get(), nullptr);
+  Rec rec;
+  rec.on_read = [&](bufferevent* b) { write_str(b, "re:" + take(bufferevent_get_input(b))); };
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  for (const char* msg : {"ping", "pong"}) {
+    ASSERT_EQ(put(sp.b(), msg), 4);
+    EXPECT_EQ(receive(base, sp.b(), 7), std::string("re:") + msg);
+  }
+  ASSERT_TRUE(run_until(base, [&] { return rec.writes >= 2; }));
+  EXPECT_EQ(rec.order, "rwrw");
+  EXPECT_EQ(outlen(bev), 0u);
+}
+
+// A bufferevent freed by its read callback sends nothing it was given in that call.
+TEST_P(BevSocket, ReplyThenFreeInTheReadCallbackSendsNothing) {
+  SocketPair sp;
+  const evutil_socket_t fd = sp.release(0);
+  bufferevent* bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+  ASSERT_NE(bev, nullptr);
+  Rec rec;
+  rec.on_read = [&](bufferevent* b) {
+    write_str(b, "bye");
+    bufferevent_free(b);
+  };
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  ASSERT_EQ(put(sp.b(), "x"), 1);
+  ASSERT_TRUE(run_until(base, [&] { return rec.reads >= 1; }));
+  run_for(base, 20);
+  EXPECT_FALSE(fd_is_open(fd));
+  EXPECT_EQ(drain_fd(sp.b()), "");
+  EXPECT_TRUE(peer_sees_eof(sp.b()));
+}
+
+// Writing turned off by the read callback after it added a reply holds the reply back.
+TEST_P(BevSocket, ReplyWithWritingDisabledInTheReadCallbackWaits) {
+  SocketPair sp;
+  Bev bev(bufferevent_socket_new(base, sp.release(0), BEV_OPT_CLOSE_ON_FREE));
+  ASSERT_NE(bev.get(), nullptr);
+  Rec rec;
+  rec.on_read = [&](bufferevent* b) {
+    write_str(b, "held " + take(bufferevent_get_input(b)));
+    bufferevent_disable(b, EV_WRITE);
+  };
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  ASSERT_EQ(put(sp.b(), "x"), 1);
+  ASSERT_TRUE(run_until(base, [&] { return rec.reads >= 1; }));
+  run_for(base, 20);
+  EXPECT_EQ(drain_fd(sp.b()), "");
+  EXPECT_EQ(outlen(bev), 6u);
+  ASSERT_EQ(bufferevent_enable(bev, EV_WRITE), 0);
+  EXPECT_EQ(receive(base, sp.b(), 6), "held x");
+}
+
+// A reply added while earlier output waits for room in the socket goes out after it.
+TEST_P(BevSocket, ReplyQueuesBehindOutputWaitingForRoom) {
+  SocketPair sp;
+  Bev bev(bufferevent_socket_new(base, sp.release(0), BEV_OPT_CLOSE_ON_FREE));
+  ASSERT_NE(bev.get(), nullptr);
+  Rec rec;
+  rec.on_read = [&](bufferevent* b) { write_str(b, "reply:" + take(bufferevent_get_input(b))); };
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  const std::string big = pattern(1 << 20);
+  ASSERT_EQ(write_str(bev, big), 0);
+  run_for(base, 20);  // the socket fills; the rest waits in the output
+  ASSERT_GT(outlen(bev), 0u);
+  ASSERT_EQ(put(sp.b(), "q"), 1);
+  ASSERT_TRUE(run_until(base, [&] { return rec.reads >= 1; }));
+  const std::string got = receive(base, sp.b(), big.size() + 7, 5000);
+  ASSERT_EQ(got.size(), big.size() + 7);
+  EXPECT_TRUE(got.compare(0, big.size(), big) == 0);
+  EXPECT_EQ(got.substr(big.size()), "reply:q");
+}
+
 TEST_P(BevSocket, FreeFromInsideEventCallbackOnEof) {
   SocketPair sp;
   const evutil_socket_t fd = sp.release(0);

@@ -1,6 +1,6 @@
 // vigil-only: the socket bufferevent's system-call economy (src/bufferevent/socket.cpp).
-// The binary interposes epoll_ctl and ioctl (the executable's definitions win over
-// libc's for the library's calls; the CMake target exports them) and counts the calls.
+// The binary interposes epoll_ctl, ioctl and writev (the executable's definitions win
+// over libc's for the library's calls; the CMake target exports them) and counts them.
 // libevent makes two epoll_ctl per written message and an ioctl(FIONREAD) per read, so
 // these tests are compiled out of the oracle run.
 #ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
@@ -14,10 +14,20 @@
 
 #include "bev_support.h"
 
+#include <sys/uio.h>
+
 namespace {
 int g_epoll_ctl = 0;
 int g_ioctl = 0;
+int g_writev = 0;
 }  // namespace
+
+extern "C" __attribute__((visibility("default"))) ssize_t writev(int fd, const struct iovec* iov, int n) {
+  using Fn = ssize_t (*)(int, const struct iovec*, int);
+  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "writev"));
+  ++g_writev;
+  return real(fd, iov, n);
+}
 
 extern "C" __attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd, struct epoll_event* ev) {
   using Fn = int (*)(int, int, int, struct epoll_event*);
@@ -49,9 +59,22 @@ class BevSyscalls : public ::testing::Test {
     event_config_free(cfg);
     ASSERT_NE(base, nullptr);
     ASSERT_STREQ(event_base_get_method(base), "epoll");
+    int sv[2];
+    ASSERT_EQ(evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ASSERT_EQ(evutil_make_socket_nonblocking(sv[0]), 0);
+    ASSERT_EQ(evutil_make_socket_nonblocking(sv[1]), 0);
+    peer = sv[1];
+    bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+    ASSERT_NE(bev, nullptr);
   }
-  void TearDown() override { event_base_free(base); }
+  void TearDown() override {
+    if (bev) bufferevent_free(bev);
+    if (peer >= 0) evutil_closesocket(peer);
+    event_base_free(base);
+  }
   event_base* base = nullptr;
+  bufferevent* bev = nullptr;  // on one end of a socketpair, non-blocking
+  evutil_socket_t peer = -1;   // the other end, non-blocking
 };
 
 void count_read(bufferevent* b, void* arg) {
@@ -63,11 +86,6 @@ void count_read(bufferevent* b, void* arg) {
 // A message to a socket with room goes out in the loop's next pass with one writev and
 // no epoll_ctl: the fd is watched for writability only when the socket is full.
 TEST_F(BevSyscalls, WritingToASocketWithRoomRegistersNothing) {
-  int sv[2];
-  ASSERT_EQ(evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-  ASSERT_EQ(evutil_make_socket_nonblocking(sv[0]), 0);
-  bufferevent* bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-  ASSERT_NE(bev, nullptr);
   const std::string msg(64, 'm');
   g_epoll_ctl = 0;
   for (int i = 0; i < 10; ++i) {
@@ -75,21 +93,13 @@ TEST_F(BevSyscalls, WritingToASocketWithRoomRegistersNothing) {
     // 1 afterwards: nothing is left registered once the write has run.
     ASSERT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);
     char got[128];
-    ASSERT_EQ(recv(sv[1], got, sizeof got, 0), 64) << "message " << i;
+    ASSERT_EQ(recv(peer, got, sizeof got, 0), 64) << "message " << i;
   }
   EXPECT_EQ(g_epoll_ctl, 0);
-  bufferevent_free(bev);
-  evutil_closesocket(sv[1]);
 }
 
 // A full socket is watched, and the rest goes out when it drains.
 TEST_F(BevSyscalls, AFullSocketIsWatchedUntilItDrains) {
-  int sv[2];
-  ASSERT_EQ(evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-  ASSERT_EQ(evutil_make_socket_nonblocking(sv[0]), 0);
-  ASSERT_EQ(evutil_make_socket_nonblocking(sv[1]), 0);
-  bufferevent* bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-  ASSERT_NE(bev, nullptr);
   const std::string big(4 << 20, 'b');
   ASSERT_EQ(bufferevent_write(bev, big.data(), big.size()), 0);
   size_t received = 0;
@@ -97,35 +107,50 @@ TEST_F(BevSyscalls, AFullSocketIsWatchedUntilItDrains) {
   for (int i = 0; i < 100000 && received < big.size(); ++i) {
     event_base_loop(base, EVLOOP_NONBLOCK);
     char buf[65536];
-    ssize_t n = recv(sv[1], buf, sizeof buf, 0);
+    ssize_t n = recv(peer, buf, sizeof buf, 0);
     if (n > 0) received += size_t(n);
   }
   EXPECT_EQ(received, big.size());
   EXPECT_GE(g_epoll_ctl, 1);  // EPOLLOUT was asked for while the socket was full
   EXPECT_EQ(evbuffer_get_length(bufferevent_get_output(bev)), 0u);
-  bufferevent_free(bev);
-  evutil_closesocket(sv[1]);
 }
 
 // Reads go straight to readv: no FIONREAD probe first.
 TEST_F(BevSyscalls, ReadingMakesNoIoctl) {
-  int sv[2];
-  ASSERT_EQ(evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-  ASSERT_EQ(evutil_make_socket_nonblocking(sv[0]), 0);
-  bufferevent* bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-  ASSERT_NE(bev, nullptr);
   size_t got = 0;
   bufferevent_setcb(bev, count_read, nullptr, nullptr, &got);
   ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
   g_ioctl = 0;
   for (int i = 0; i < 10; ++i) {
-    ASSERT_EQ(send(sv[1], "0123456789", 10, 0), 10);
+    ASSERT_EQ(send(peer, "0123456789", 10, 0), 10);
     ASSERT_EQ(event_base_loop(base, EVLOOP_ONCE), 0);
   }
   EXPECT_EQ(got, 100u);
   EXPECT_EQ(g_ioctl, 0);
-  bufferevent_free(bev);
-  evutil_closesocket(sv[1]);
+}
+
+// A reply from the read callback while earlier output waits for room in the socket
+// is left to the write event: no write is tried on the full socket.
+TEST_F(BevSyscalls, ReplyBehindAFullSocketTriesNoWrite) {
+  int reads = 0;
+  bufferevent_setcb(
+      bev,
+      [](bufferevent* b, void* arg) {
+        ++*static_cast<int*>(arg);
+        evbuffer_drain(bufferevent_get_input(b), 1);
+        bufferevent_write(b, "reply", 5);
+      },
+      nullptr, nullptr, &reads);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  const std::string big(4 << 20, 'b');
+  ASSERT_EQ(bufferevent_write(bev, big.data(), big.size()), 0);
+  for (int i = 0; i < 5; ++i) event_base_loop(base, EVLOOP_NONBLOCK);  // the socket fills
+  ASSERT_GT(evbuffer_get_length(bufferevent_get_output(bev)), 0u);
+  ASSERT_EQ(send(peer, "q", 1, 0), 1);
+  g_writev = 0;
+  event_base_loop(base, EVLOOP_NONBLOCK);
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(g_writev, 0);
 }
 
 }  // namespace
