@@ -956,6 +956,12 @@ void seg_release(evbuffer_file_segment* seg) {
     vigil::mm_delete(seg);
 }
 
+// Whether writing c, at the start of b, goes by sendfile (see evbuffer_file_segment).
+bool goes_by_sendfile(const evbuffer* b, const Chunk* c) {
+    return (b->flags & EVBUFFER_FLAG_DRAINS_TO_FD) && c->kind == vigil::buf::kFileSeg &&
+           !(c->seg->flags & EVBUF_FS_DISABLE_SENDFILE);
+}
+
 void seg_ref(evbuffer_file_segment* seg) {
     if (seg->lock) vigil::lock_acquire(seg->lock);
     ++seg->refs;
@@ -1012,6 +1018,20 @@ int vigil::buf::read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t 
     } else {
         commit_bytes(b, direct);
         add_internal(b, spill, size_t(r) - direct);  // runs the callbacks for both parts
+    }
+    return int(r);
+}
+
+int vigil::buf::write_socket(evbuffer* b, evutil_socket_t fd, size_t most) {
+    Guard g(b);
+    Chunk* c = b->first;
+    if (most > b->total) most = b->total;
+    if (c->off < most || goes_by_sendfile(b, c)) return evbuffer_write_atmost(b, fd, ev_ssize_t(most));
+    ssize_t r = write(fd, c->data(), most);
+    if (r > 0) {
+        drain_internal(b, size_t(r));
+        b->n_del += size_t(r);
+        run_callbacks(b, false);
     }
     return int(r);
 }
@@ -1520,11 +1540,6 @@ namespace {
 // (part of) that segment with sendfile: returns true with the result in *n (-1 and
 // errno as for writev). Returns false where sendfile cannot serve (the caller writes
 // the mapped or read copy instead), also when the kernel refuses this pair of files.
-bool goes_by_sendfile(const evbuffer* b, const Chunk* c) {
-    return (b->flags & EVBUFFER_FLAG_DRAINS_TO_FD) && c->kind == vigil::buf::kFileSeg &&
-           !(c->seg->flags & EVBUF_FS_DISABLE_SENDFILE);
-}
-
 bool sendfile_first(evbuffer* b, evutil_socket_t fd, size_t most, int* n) {
     Chunk* c = b->first;
     if (!goes_by_sendfile(b, c)) return false;

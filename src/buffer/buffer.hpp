@@ -57,6 +57,11 @@ struct CbEntry {
 // the kernel more than the copy). Returns the count, 0 at end of file, -1 with errno set.
 int read_socket(evbuffer* b, evutil_socket_t fd, size_t max, size_t direct);
 
+// evbuffer_write_atmost for the bufferevent write path, on a buffer that holds data and
+// whose start is not frozen: when the bytes to write sit in the first chunk (the usual
+// case), one write() without the public call's checks and iovec.
+int write_socket(evbuffer* b, evutil_socket_t fd, size_t most);
+
 // evbuffer_add_cb for a callback with nothing to do when data only left the buffer (a
 // bufferevent's output watch): it is not called for passes that report only removals,
 // and a buffer whose callbacks are all of this kind skips such passes altogether, so

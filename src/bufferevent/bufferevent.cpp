@@ -240,15 +240,6 @@ void run_eventcb(bufferevent* b, short what, int options) {
     }
 }
 
-void trigger_nolock(bufferevent* b, short iotype, int options) {
-    const bool ignore = options & BEV_TRIG_IGNORE_WATERMARKS;
-    // The caller holds the lock, which is also the buffers' lock.
-    if ((iotype & EV_READ) && (ignore || b->input->total >= b->wm_read.low))
-        run_readcb(b, options);
-    if ((iotype & EV_WRITE) && (ignore || b->output->total <= b->wm_write.low))
-        run_writecb(b, options);
-}
-
 void suspend_read(bufferevent* b, uint16_t why) {
     Private* p = upcast(b);
     lock(b);

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "buffer/buffer.hpp"
 #include "core/runtime.hpp"
 #include "thread/thread.hpp"
 
@@ -129,8 +130,14 @@ void run_readcb(bufferevent* b, int options);
 void run_writecb(bufferevent* b, int options);
 void run_eventcb(bufferevent* b, short what, int options);
 // Read callback if the input reached the low-water mark, write callback if the output
-// fell to the write low-water mark (unless BEV_TRIG_IGNORE_WATERMARKS).
-void trigger_nolock(bufferevent* b, short iotype, int options);
+// fell to the write low-water mark (unless BEV_TRIG_IGNORE_WATERMARKS). The caller holds
+// the lock, which is also the buffers' lock. Inline: the I/O callbacks call it once per
+// read or write with constant arguments.
+inline void trigger_nolock(bufferevent* b, short iotype, int options) {
+    const bool ignore = options & BEV_TRIG_IGNORE_WATERMARKS;
+    if ((iotype & EV_READ) && (ignore || b->input->total >= b->wm_read.low)) run_readcb(b, options);
+    if ((iotype & EV_WRITE) && (ignore || b->output->total <= b->wm_write.low)) run_writecb(b, options);
+}
 
 void suspend_read(bufferevent* b, uint16_t why);
 void unsuspend_read(bufferevent* b, uint16_t why);

@@ -133,7 +133,7 @@ void write_output(bufferevent* b, bool connected) {
     if (p->write_suspended || most <= 0) return;
     if (b->output->total) {
         b->output->freeze_start = false;
-        res = evbuffer_write_atmost(b->output, fd_of(b), most);
+        res = vigil::buf::write_socket(b->output, fd_of(b), size_t(most));
         b->output->freeze_start = true;
         if (res < 0) {
             if (retriable(errno)) {

@@ -210,16 +210,8 @@ inline bool pending_locked(const event* ev, short what) {
 }
 }  // namespace
 
-// Each has a frame-free path for a base without locks.
-
-bool vigil::pending_for(event* ev, short what) {
-    event_base* base = ev->ev_base;
-    if (VIGIL_LIKELY(!base->th_lock)) return pending_locked(ev, what);
-    base->lock();
-    bool r = pending_locked(ev, what);
-    base->unlock();
-    return r;
-}
+// Each is a leaf for a base without locks; the locked case is a separate function so
+// that the common one needs no stack frame.
 
 namespace {
 bool activate_unless_pending_locked(event_base* base, event* ev, short what) {
@@ -231,19 +223,38 @@ bool activate_unless_pending_locked(event_base* base, event* ev, short what) {
 void del_if_pending_locked(event_base* base, event* ev) {
     if (ev->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) base->del_event(ev);
 }
+
+__attribute__((noinline)) bool pending_for_with_lock(event_base* base, event* ev, short what) {
+    base->lock();
+    bool r = pending_locked(ev, what);
+    base->unlock();
+    return r;
+}
+__attribute__((noinline)) bool activate_unless_pending_with_lock(event_base* base, event* ev, short what) {
+    BaseGuard g(base);
+    return activate_unless_pending_locked(base, ev, what);
+}
+__attribute__((noinline)) void del_if_pending_with_lock(event_base* base, event* ev) {
+    BaseGuard g(base);
+    del_if_pending_locked(base, ev);
+}
 }  // namespace
+
+bool vigil::pending_for(event* ev, short what) {
+    event_base* base = ev->ev_base;
+    if (VIGIL_UNLIKELY(base->th_lock != nullptr)) return pending_for_with_lock(base, ev, what);
+    return pending_locked(ev, what);
+}
 
 bool vigil::activate_unless_pending(event* ev, short what) {
     event_base* base = ev->ev_base;
-    if (VIGIL_LIKELY(!base->th_lock)) return activate_unless_pending_locked(base, ev, what);
-    BaseGuard g(base);
+    if (VIGIL_UNLIKELY(base->th_lock != nullptr)) return activate_unless_pending_with_lock(base, ev, what);
     return activate_unless_pending_locked(base, ev, what);
 }
 
 void vigil::del_if_pending(event* ev) {
     event_base* base = ev->ev_base;
-    if (VIGIL_LIKELY(!base->th_lock)) return del_if_pending_locked(base, ev);
-    BaseGuard g(base);
+    if (VIGIL_UNLIKELY(base->th_lock != nullptr)) return del_if_pending_with_lock(base, ev);
     del_if_pending_locked(base, ev);
 }
 
