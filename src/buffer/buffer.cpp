@@ -31,15 +31,16 @@
 using vigil::buf::CbEntry;
 using vigil::buf::Chunk;
 
-// A reference-counted piece of a file, mapped or read into memory when made. Buffers
-// that drain to a descriptor send it with sendfile(2) instead, so those bytes never pass
-// through the process (a mapping's pages are then never even touched).
+// A reference-counted piece of a file. Buffers that drain to a descriptor send it with
+// sendfile(2), so its bytes need never pass through the process: it is mapped (or, with
+// EVBUF_FS_DISABLE_MMAP, read) into memory only when something needs them (seg_load),
+// or at once if made with EVBUF_FS_DISABLE_SENDFILE.
 struct evbuffer_file_segment {
     int fd = -1;
     unsigned flags = 0;
     ev_off_t offset = 0;  // where in the file contents[0] is
     ev_off_t length = 0;
-    unsigned char* contents = nullptr;  // the segment's bytes
+    unsigned char* contents = nullptr;  // the segment's bytes, once loaded
     void* map = nullptr;                // mmap base (contents may start inside it)
     size_t map_len = 0;
     uint32_t refs = 1;
@@ -67,9 +68,12 @@ constexpr int kMaxReadIov = 4;
 
 bool locked_mode(const evbuffer* b) { return b->lock && vigil::threads_enabled(); }
 
-// A buffer with no lock and no callbacks: its hottest calls need neither the guard nor
-// the callback bookkeeping, so their common case can run without a stack frame.
-inline bool plain(const evbuffer* b) { return b && !b->lock && !b->cbs; }
+// A buffer with no lock and no callbacks (and no file chunks waiting to be loaded,
+// load_file_chunks): its hottest calls need neither the guard nor the callback
+// bookkeeping, so their common case can run without a stack frame.
+inline bool plain(const evbuffer* b) {
+    return b && !b->lock && !b->cbs && !(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD);
+}
 
 // Copies the first and the last sizeof(Word) bytes of n (sizeof(Word) <= n <= twice
 // that), which together cover all n; both loads come before the stores.
@@ -956,6 +960,61 @@ void seg_release(evbuffer_file_segment* seg) {
     vigil::mm_delete(seg);
 }
 
+// Maps the segment's bytes (unless EVBUF_FS_DISABLE_MMAP) or reads them into memory,
+// once; -1 if neither works.
+int seg_load(evbuffer_file_segment* seg) {
+    if (seg->length == 0) return 0;
+    // Buffers in several threads may share the segment.
+    if (seg->lock) vigil::lock_acquire(seg->lock);
+    const int fd = seg->fd;
+    const ev_off_t offset = seg->offset, length = seg->length;
+    if (!seg->contents && !(seg->flags & EVBUF_FS_DISABLE_MMAP)) {
+        long page = sysconf(_SC_PAGESIZE);
+        ev_off_t aligned = page > 0 ? offset - offset % page : offset;
+        size_t lead = size_t(offset - aligned);
+        void* m = mmap(nullptr, size_t(length) + lead, PROT_READ, MAP_PRIVATE, fd, aligned);
+        if (m != MAP_FAILED) {
+            seg->map = m;
+            seg->map_len = size_t(length) + lead;
+            seg->contents = static_cast<unsigned char*>(m) + lead;
+        }
+    }
+    if (!seg->contents) {
+        // Not mapped (refused, or not allowed): read it.
+        auto* mem = static_cast<unsigned char*>(vigil::mm_malloc(size_t(length)));
+        size_t got = 0;
+        while (mem && got < size_t(length)) {
+            ssize_t r = pread(fd, mem + got, size_t(length) - got, offset + ev_off_t(got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            got += size_t(r);
+        }
+        if (mem && got == size_t(length))
+            seg->contents = mem;
+        else
+            vigil::mm_free(mem);
+    }
+    const bool ok = seg->contents != nullptr;
+    if (seg->lock) vigil::lock_release(seg->lock);
+    if (!ok) vigil::log_errno("evbuffer: cannot map or read file segment (fd %d)", fd);
+    return ok ? 0 : -1;
+}
+
+// Gives every file chunk of b whose segment is not in memory yet (see Chunk::seg) its
+// bytes. Called before anything reads b's data or moves its chunks to another buffer.
+__attribute__((noinline)) int load_file_chunks_slow(evbuffer* b) {
+    for (Chunk* c = b->first; c; c = c->next) {
+        if (c->kind != vigil::buf::kFileSeg || c->base) continue;
+        if (seg_load(c->seg) < 0) return -1;
+        c->base = c->seg->contents + c->seg_off;
+    }
+    return 0;
+}
+inline int load_file_chunks(evbuffer* b) {
+    if (VIGIL_LIKELY(!(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD))) return 0;
+    return load_file_chunks_slow(b);
+}
+
 // Whether writing c, at the start of b, goes by sendfile (see evbuffer_file_segment).
 bool goes_by_sendfile(const evbuffer* b, const Chunk* c) {
     return (b->flags & EVBUFFER_FLAG_DRAINS_TO_FD) && c->kind == vigil::buf::kFileSeg &&
@@ -1091,6 +1150,7 @@ int evbuffer_set_flags(struct evbuffer* b, ev_uint64_t flags) {
 int evbuffer_clear_flags(struct evbuffer* b, ev_uint64_t flags) {
     if (!b) return -1;
     Guard g(b);
+    if ((flags & EVBUFFER_FLAG_DRAINS_TO_FD) && load_file_chunks(b) < 0) return -1;
     b->flags &= ~flags;
     return 0;
 }
@@ -1189,6 +1249,7 @@ __attribute__((noinline)) int add_slow(evbuffer* b, const void* data, size_t dat
 __attribute__((noinline)) int remove_slow(evbuffer* b, void* data, size_t datlen) {
     if (!b) return -1;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return -1;
     return remove_internal(b, data, datlen);
 }
 }  // namespace
@@ -1214,6 +1275,7 @@ int evbuffer_remove(struct evbuffer* b, void* data, size_t datlen) {
 ev_ssize_t evbuffer_copyout(struct evbuffer* b, void* data_out, size_t datlen) {
     if (!b) return -1;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return -1;
     return copyout_from(b, nullptr, data_out, datlen);
 }
 
@@ -1221,12 +1283,14 @@ ev_ssize_t evbuffer_copyout_from(struct evbuffer* b, const struct evbuffer_ptr* 
                                  size_t datlen) {
     if (!b) return -1;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return -1;
     return copyout_from(b, pos, data_out, datlen);
 }
 
 int evbuffer_remove_buffer(struct evbuffer* src, struct evbuffer* dst, size_t datlen) {
     if (!src || !dst) return -1;
     Guard2 g(src, dst);
+    if (load_file_chunks(src) < 0) return -1;
     if (datlen == 0 || src == dst) return 0;
     if (dst->freeze_end || src->freeze_start) return -1;
     if (datlen >= src->total) {
@@ -1280,6 +1344,7 @@ char* evbuffer_readln(struct evbuffer* b, size_t* n_read_out, enum evbuffer_eol_
     if (n_read_out) *n_read_out = 0;
     if (!b) return nullptr;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return nullptr;
     if (b->freeze_start) return nullptr;
     const int st = style_value(style);
     size_t n = 0, extra = 0;
@@ -1326,6 +1391,7 @@ char* evbuffer_readline(struct evbuffer* b) { return evbuffer_readln(b, nullptr,
 int evbuffer_add_buffer(struct evbuffer* outbuf, struct evbuffer* inbuf) {
     if (!outbuf || !inbuf) return -1;
     Guard2 g(outbuf, inbuf);
+    if (load_file_chunks(inbuf) < 0) return -1;
     return add_buffer(outbuf, inbuf);
 }
 
@@ -1411,31 +1477,11 @@ struct evbuffer_file_segment* evbuffer_file_segment_new(int fd, ev_off_t offset,
     seg->flags = flags;
     seg->offset = offset;
     seg->length = length;
-    if (length > 0 && !(flags & EVBUF_FS_DISABLE_MMAP)) {
-        long page = sysconf(_SC_PAGESIZE);
-        ev_off_t aligned = page > 0 ? offset - offset % page : offset;
-        size_t lead = size_t(offset - aligned);
-        void* m = mmap(nullptr, size_t(length) + lead, PROT_READ, MAP_PRIVATE, fd, aligned);
-        if (m != MAP_FAILED) {
-            seg->map = m;
-            seg->map_len = size_t(length) + lead;
-            seg->contents = static_cast<unsigned char*>(m) + lead;
-        }
-    }
-    if (length > 0 && !seg->map) {
-        seg->contents = static_cast<unsigned char*>(vigil::mm_malloc(size_t(length)));
-        size_t got = 0;
-        while (seg->contents && got < size_t(length)) {
-            ssize_t r = pread(fd, seg->contents + got, size_t(length) - got, offset + ev_off_t(got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) break;
-            got += size_t(r);
-        }
-        if (!seg->contents || got < size_t(length)) {
-            vigil::mm_free(seg->contents);
-            vigil::mm_delete(seg);
-            return nullptr;
-        }
+    // A segment that may go out by sendfile is brought into memory only when a buffer
+    // that does not drain to a descriptor takes it, or something reads its bytes.
+    if ((flags & EVBUF_FS_DISABLE_SENDFILE) && seg_load(seg) < 0) {
+        vigil::mm_delete(seg);
+        return nullptr;
     }
     if (!(flags & EVBUF_FS_DISABLE_LOCKING)) seg->lock = vigil::lock_new();
     return seg;
@@ -1464,11 +1510,14 @@ int evbuffer_add_file_segment(struct evbuffer* b, struct evbuffer_file_segment* 
     if (b->freeze_end) return -1;
     if (size_t(length) > SIZE_MAX - b->total) return -1;
     if (length == 0) return 0;
+    const bool by_sendfile = (b->flags & EVBUFFER_FLAG_DRAINS_TO_FD) && !(seg->flags & EVBUF_FS_DISABLE_SENDFILE);
+    if (!by_sendfile && seg_load(seg) < 0) return -1;
     Chunk* c = chunk_header(vigil::buf::kFileSeg);
     if (!c) return -1;
     seg_ref(seg);
     c->seg = seg;
-    c->base = seg->contents + offset;
+    c->seg_off = size_t(offset);
+    c->base = seg->contents ? seg->contents + offset : nullptr;
     c->cap = c->off = size_t(length);
     link_data(b, c, c, size_t(length));
     b->n_add += size_t(length);
@@ -1544,9 +1593,14 @@ bool sendfile_first(evbuffer* b, evutil_socket_t fd, size_t most, int* n) {
     Chunk* c = b->first;
     if (!goes_by_sendfile(b, c)) return false;
     size_t len = c->off < most ? c->off : most;
-    off_t at = off_t(c->seg->offset + (c->data() - c->seg->contents));
+    off_t at = off_t(c->seg->offset) + off_t(c->seg_off + c->misalign);
     ssize_t r = sendfile(fd, c->seg->fd, &at, len);
-    if (r < 0 && (errno == EINVAL || errno == ENOSYS)) return false;
+    // The kernel cannot send from this file to this descriptor: write its bytes instead.
+    if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+        if (load_file_chunks(b) == 0) return false;
+        *n = -1;
+        return true;
+    }
     *n = int(r);
     return true;
 }
@@ -1609,6 +1663,7 @@ struct evbuffer_ptr evbuffer_search(struct evbuffer* b, const char* what, size_t
                                     const struct evbuffer_ptr* start) {
     if (!b) return not_found();
     Guard g(b);
+    if (load_file_chunks(b) < 0) return not_found();
     return search_range(b, what, len, start, nullptr);
 }
 
@@ -1617,6 +1672,7 @@ struct evbuffer_ptr evbuffer_search_range(struct evbuffer* b, const char* what, 
                                           const struct evbuffer_ptr* end) {
     if (!b) return not_found();
     Guard g(b);
+    if (load_file_chunks(b) < 0) return not_found();
     return search_range(b, what, len, start, end);
 }
 
@@ -1648,6 +1704,7 @@ struct evbuffer_ptr evbuffer_search_eol(struct evbuffer* b, struct evbuffer_ptr*
         return not_found();
     }
     Guard g(b);
+    if (load_file_chunks(b) < 0) return not_found();
     return search_eol(b, start, eol_len_out, style_value(eol_style));
 }
 
@@ -1655,6 +1712,7 @@ int evbuffer_peek(struct evbuffer* b, ev_ssize_t len, struct evbuffer_ptr* start
                   int n_vec) {
     if (!b || n_vec < 0 || (n_vec > 0 && !vec)) return -1;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return -1;
     Chunk* c;
     size_t so_far = 0;
     int idx = 0;
@@ -1755,6 +1813,7 @@ int evbuffer_setcb(struct evbuffer* b, evbuffer_cb cb, void* cbarg) {
 unsigned char* evbuffer_pullup(struct evbuffer* b, ev_ssize_t size) {
     if (!b) return nullptr;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return nullptr;
     if (size < 0) size = ev_ssize_t(b->total);
     if (size == 0 || size_t(size) > b->total) return nullptr;
     size_t want = size_t(size);
@@ -1884,6 +1943,7 @@ int evbuffer_prepend(struct evbuffer* b, const void* data, size_t size) {
 int evbuffer_prepend_buffer(struct evbuffer* dst, struct evbuffer* src) {
     if (!dst || !src) return -1;
     Guard2 g(dst, src);
+    if (load_file_chunks(src) < 0) return -1;
     size_t n = src->total;
     if (n == 0 || dst == src) return 0;
     if (dst->freeze_start || src->freeze_start) return -1;
@@ -1960,6 +2020,7 @@ size_t evbuffer_add_iovec(struct evbuffer* b, struct evbuffer_iovec* vec, int n_
 unsigned char* evbuffer_find(struct evbuffer* b, const unsigned char* what, size_t len) {
     if (!b) return nullptr;
     Guard g(b);
+    if (load_file_chunks(b) < 0) return nullptr;
     evbuffer_ptr p = search_range(b, reinterpret_cast<const char*>(what), len, nullptr, nullptr);
     if (p.pos < 0) return nullptr;
     unsigned char* d = evbuffer_pullup(b, p.pos + ev_ssize_t(len));

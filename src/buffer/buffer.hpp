@@ -29,8 +29,14 @@ struct Chunk {
     ChunkKind kind = kOwned;
     Chunk* owner = nullptr;  // kView: the chunk whose storage is shared (holds a ref)
     evbuffer_ref_cleanup_cb cleanup = nullptr;  // kUserRef
-    void* cleanup_arg = nullptr;
-    evbuffer_file_segment* seg = nullptr;  // kFileSeg
+    union {
+        void* cleanup_arg = nullptr;  // kUserRef
+        size_t seg_off;               // kFileSeg: where in the segment the chunk starts
+    };
+    // kFileSeg. Base is null while the segment is not in memory (not yet mapped or
+    // read): only a buffer that drains to a descriptor holds such a chunk, and sends it
+    // with sendfile; anything that reads it brings the segment in first (load_file_chunks).
+    evbuffer_file_segment* seg = nullptr;
 
     unsigned char* data() const { return base + misalign; }
     size_t space() const { return cap - misalign - off; }

@@ -1,10 +1,12 @@
 // File segments in a buffer that drains to a descriptor (a socket bufferevent's output,
-// EVBUFFER_FLAG_DRAINS_TO_FD) are sent with sendfile(2); a plain buffer, or a segment
-// made with EVBUF_FS_DISABLE_SENDFILE, is written from the mapped or read copy. The
-// binary interposes sendfile (the executable's definition wins over libc's for the
-// library's calls; the CMake target exports it) and counts the bytes it moved.
+// EVBUFFER_FLAG_DRAINS_TO_FD) are sent with sendfile(2) and never mapped or read; a
+// plain buffer, or a segment made with EVBUF_FS_DISABLE_SENDFILE, maps the file (reads
+// it with EVBUF_FS_DISABLE_MMAP) and is written from memory. The binary interposes
+// sendfile, mmap, read and pread (the executable's definitions win over libc's for the
+// library's calls; the CMake target exports them) to see which path the bytes took.
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "bev_support.h"
 
@@ -12,16 +14,43 @@ using namespace bt;
 
 namespace {
 size_t g_sendfile_bytes = 0;
+int g_watched_fd = -1;  // the file whose mappings and reads are counted
+int g_maps = 0, g_reads = 0;
+
+template <class Fn>
+Fn real_fn(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) ssize_t sendfile(int out_fd, int in_fd, off_t* offset,
-                                                                  size_t count) {
-  using Fn = ssize_t (*)(int, int, off_t*, size_t);
-  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "sendfile"));
+extern "C" {
+__attribute__((visibility("default"))) ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
+  static auto real = real_fn<ssize_t (*)(int, int, off_t*, size_t)>("sendfile");
   ssize_t r = real(out_fd, in_fd, offset, count);
   if (r > 0) g_sendfile_bytes += size_t(r);
   return r;
 }
+__attribute__((visibility("default"))) void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off) {
+  static auto real = real_fn<void* (*)(void*, size_t, int, int, int, off_t)>("mmap");
+  if (fd >= 0 && fd == g_watched_fd) ++g_maps;
+  return real(addr, len, prot, flags, fd, off);
+}
+__attribute__((visibility("default"))) ssize_t read(int fd, void* buf, size_t n) {
+  static auto real = real_fn<ssize_t (*)(int, void*, size_t)>("read");
+  if (fd >= 0 && fd == g_watched_fd) ++g_reads;
+  return real(fd, buf, n);
+}
+__attribute__((visibility("default"))) ssize_t pread(int fd, void* buf, size_t n, off_t off) {
+  static auto real = real_fn<ssize_t (*)(int, void*, size_t, off_t)>("pread");
+  if (fd >= 0 && fd == g_watched_fd) ++g_reads;
+  return real(fd, buf, n, off);
+}
+__attribute__((visibility("default"))) ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
+  static auto real = real_fn<ssize_t (*)(int, void*, size_t, off_t)>("pread64");
+  if (fd >= 0 && fd == g_watched_fd) ++g_reads;
+  return real(fd, buf, n, off);
+}
+}  // extern "C"
 
 namespace {
 
@@ -72,6 +101,60 @@ TEST_P(BevSendfile, SegmentWithSendfileDisabledGoesFromMemory) {
   close(ffd);
 }
 
+// A segment on its way to a socket by sendfile is never mapped or read, whether or not
+// mapping is allowed.
+TEST_P(BevSendfile, SegmentSentBySendfileIsNeverMappedOrRead) {
+  for (unsigned flags : {0u, unsigned(EVBUF_FS_DISABLE_MMAP)}) {
+    SCOPED_TRACE(flags);
+    const std::string file = pattern(50000, 11);
+    int ffd = temp_file(file);
+    evbuffer_file_segment* seg = evbuffer_file_segment_new(ffd, 0, -1, flags | EVBUF_FS_CLOSE_ON_FREE);
+    ASSERT_NE(seg, nullptr);
+    SocketPair sp;
+    Bev bev(bufferevent_socket_new(base, sp.release(0), BEV_OPT_CLOSE_ON_FREE));
+    ASSERT_NE(bev.get(), nullptr);
+    g_watched_fd = ffd;
+    g_maps = g_reads = 0;
+    g_sendfile_bytes = 0;
+    ASSERT_EQ(evbuffer_add_file_segment(bufferevent_get_output(bev), seg, 0, -1), 0);
+    evbuffer_file_segment_free(seg);
+    EXPECT_EQ(receive(base, sp.b(), file.size()), file);
+    EXPECT_EQ(g_sendfile_bytes, file.size());
+    EXPECT_EQ(g_maps, 0);
+    EXPECT_EQ(g_reads, 0);
+    g_watched_fd = -1;
+  }
+}
+
+// A plain buffer's segment is brought into memory when it is added: mapped, or read
+// with EVBUF_FS_DISABLE_MMAP.
+TEST(Sendfile, PlainBufferMapsOrReadsTheSegment) {
+  for (unsigned flags : {0u, unsigned(EVBUF_FS_DISABLE_MMAP)}) {
+    SCOPED_TRACE(flags);
+    const std::string file = pattern(9000, 13);
+    int ffd = temp_file(file);
+    evbuffer_file_segment* seg = evbuffer_file_segment_new(ffd, 100, 8000, flags | EVBUF_FS_CLOSE_ON_FREE);
+    ASSERT_NE(seg, nullptr);
+    evbuffer* b = evbuffer_new();
+    g_watched_fd = ffd;
+    g_maps = g_reads = 0;
+    ASSERT_EQ(evbuffer_add_file_segment(b, seg, 0, -1), 0);
+    evbuffer_file_segment_free(seg);
+    std::string got(8000, '\0');
+    EXPECT_EQ(evbuffer_copyout(b, got.data(), got.size()), 8000);
+    EXPECT_EQ(got, file.substr(100, 8000));
+    if (flags & EVBUF_FS_DISABLE_MMAP) {
+      EXPECT_EQ(g_maps, 0);
+      EXPECT_GE(g_reads, 1);
+    } else {
+      EXPECT_EQ(g_maps, 1);
+      EXPECT_EQ(g_reads, 0);
+    }
+    g_watched_fd = -1;
+    evbuffer_free(b);
+  }
+}
+
 // A buffer without EVBUFFER_FLAG_DRAINS_TO_FD may be read by the program, so its copy
 // of the file is the one written.
 TEST(Sendfile, PlainBufferIsWrittenFromMemory) {
@@ -109,6 +192,45 @@ TEST(Sendfile, FullSocketIsRetriable) {
 }
 
 #ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
+// Reading a segment that was to go by sendfile brings it into memory first; the rest
+// still goes by sendfile. (libevent 2.1.12 has no bytes for such a segment: its copyout
+// and peek hand out whatever lies at a null pointer plus the file offset.)
+TEST(Sendfile, ReadingAnUnsentSegmentBringsItIn) {
+  const std::string file = pattern(6000, 17);
+  int ffd = temp_file(file);
+  SocketPair sp;
+  evbuffer* out = evbuffer_new();
+  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  std::string head(10, '\0');
+  EXPECT_EQ(evbuffer_copyout(out, head.data(), head.size()), 10);
+  EXPECT_EQ(head, file.substr(0, 10));
+  evbuffer_iovec v[2];
+  ASSERT_EQ(evbuffer_peek(out, -1, nullptr, v, 2), 1);
+  EXPECT_EQ(std::string(static_cast<const char*>(v[0].iov_base), v[0].iov_len), file);
+  g_sendfile_bytes = 0;
+  EXPECT_EQ(evbuffer_write(out, sp.a()), 6000);
+  EXPECT_EQ(g_sendfile_bytes, 6000u);
+  EXPECT_EQ(drain_fd(sp.b()), file);
+  evbuffer_free(out);
+}
+
+// Clearing EVBUFFER_FLAG_DRAINS_TO_FD brings waiting segments in and stops sendfile.
+TEST(Sendfile, ClearingDrainsToFdWritesFromMemory) {
+  const std::string file = pattern(3000, 19);
+  int ffd = temp_file(file);
+  SocketPair sp;
+  evbuffer* out = evbuffer_new();
+  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  ASSERT_EQ(evbuffer_clear_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+  g_sendfile_bytes = 0;
+  EXPECT_EQ(evbuffer_write(out, sp.a()), 3000);
+  EXPECT_EQ(g_sendfile_bytes, 0u);
+  EXPECT_EQ(drain_fd(sp.b()), file);
+  evbuffer_free(out);
+}
+
 // libevent 2.1.12 sends the whole first segment whatever the limit (so a rate-limited
 // bufferevent overshoots its bucket); vigil keeps to it.
 TEST(Sendfile, WriteAtmostKeepsToItsLimit) {
