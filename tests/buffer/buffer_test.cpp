@@ -18,6 +18,7 @@ extern "C" {
 #include <unistd.h>
 
 #include <climits>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -443,6 +444,53 @@ TEST(Readln, CompatReadlineAndCallbacks) {
     EXPECT_EQ(evbuffer_readline(b), nullptr);
 }
 
+// evbuffer_readline is EVBUFFER_EOL_ANY in 2.1.12: the line ends at the first \r or \n
+// and the whole run of them after it goes too, whatever their order, so "\r\n"-only
+// input cannot tell it apart from CRLF or LF.
+TEST(Readln, CompatReadlineTakesAnyRunOfCrAndLf) {
+    struct Case {
+        const char* in;
+        const char* line;  // nullptr: no line yet
+        const char* rest;
+    };
+    const Case cases[] = {
+        {"a\n\rb", "a", "b"},
+        {"a\r\r\nb", "a", "b"},
+        {"a\rb", "a", "b"},
+        {"a\nb", "a", "b"},
+        {"a\n\nb", "a", "b"},  // the empty line between is swallowed
+        {"ab\r\n\n\r\rcd\ne", "ab", "cd\ne"},
+        {"\r\nb", "", "b"},
+        {"a\r", "a", ""},
+        {"no terminator", nullptr, "no terminator"},
+        {"", nullptr, ""},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(testing::PrintToString(std::string(c.in)));
+        Buf b;
+        evbuffer_add(b, c.in, strlen(c.in));
+        char* l = evbuffer_readline(b);
+        if (c.line) {
+            EXPECT_STREQ(l, c.line);
+        } else {
+            EXPECT_EQ(l, nullptr);
+        }
+        free(l);
+        EXPECT_EQ(contents(b), c.rest);
+    }
+    // The run is followed across chunk boundaries.
+    Buf b;
+    add_pieces(b, {"x\r", "\n", "\ry\n"});
+    char* l = evbuffer_readline(b);
+    EXPECT_STREQ(l, "x");
+    free(l);
+    EXPECT_EQ(contents(b), "y\n");
+    l = evbuffer_readline(b);
+    EXPECT_STREQ(l, "y");
+    free(l);
+    EXPECT_EQ(evbuffer_get_length(b), 0u);
+}
+
 // ---- search
 
 TEST(Search, AcrossChunks) {
@@ -850,6 +898,45 @@ TEST(Printf, Formats) {
     std::string big(3000, 'p');
     EXPECT_EQ(evbuffer_add_printf(b, "[%s]", big.c_str()), 3002);
     EXPECT_EQ(contents(b), "42-x[" + big + "]");
+}
+
+__attribute__((format(printf, 2, 3))) int vprintf_into(evbuffer* b, const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    const int r = evbuffer_add_vprintf(b, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+TEST(Printf, VprintfDirectly) {
+    Buf b;
+    CbLog log;
+    evbuffer_add_cb(b, CbLog::cb, &log);
+    EXPECT_EQ(vprintf_into(b, "%d:%s", 7, "seven"), 7);
+    EXPECT_EQ(vprintf_into(b, "%s", ""), 0);
+    EXPECT_EQ(contents(b), "7:seven");
+    // Over 64 bytes, with arguments after the long one: a second formatting pass has to
+    // start again from the first argument, not where the first pass left the va_list.
+    const std::string l100(100, 'L');
+    EXPECT_EQ(vprintf_into(b, "<%s|%d|%c>", l100.c_str(), 12345, 'z'), 110);
+    EXPECT_EQ(contents(b), "7:seven<" + l100 + "|12345|z>");
+
+    // Longer than the room left at the end of the last chunk, whatever its size.
+    evbuffer_iovec v;
+    ASSERT_EQ(evbuffer_reserve_space(b, 1, &v, 1), 1);
+    const size_t room = v.iov_len;
+    ASSERT_GT(room, 0u);
+    const std::string big(room + 500, 'B');
+    const size_t before = evbuffer_get_length(b);
+    const int n = vprintf_into(b, "%s[%s]%u", big.c_str(), "end", 42u);
+    EXPECT_EQ(n, int(big.size() + 7));
+    EXPECT_EQ(evbuffer_get_length(b), before + big.size() + 7);
+    EXPECT_EQ(contents(b), "7:seven<" + l100 + "|12345|z>" + big + "[end]42");
+
+    // One report per call that added something, with the formatted length.
+    std::vector<size_t> added;
+    for (const auto& c : log.calls) added.push_back(c.added);
+    EXPECT_EQ(added, (std::vector<size_t>{7, 110, big.size() + 7}));
 }
 
 TEST(Printf, OverIntMaxRefused) {
@@ -1321,6 +1408,41 @@ TEST(Io, FileToSocket) {
             have += size_t(r);
         }
         EXPECT_EQ(got, data.substr(10, 2000));
+    }
+}
+
+// Whether a buffer drains to a descriptor decides, for a file segment that allows
+// sendfile, whether the bytes are taken from the file when the buffer is written
+// (sendfile) or when the segment is added (read into memory: EVBUF_FS_DISABLE_MMAP
+// keeps a mapping from showing later changes). Rewriting the file in between tells the
+// two apart, so a cleared flag is seen to be gone. The flag is never changed between
+// adding and writing: libevent decides when adding, vigil when writing.
+TEST(Flags, ClearedDrainsToFdIsNoLongerSentFromTheFile) {
+    enum Mode { kNeverSet, kSet, kSetThenCleared };
+    for (Mode mode : {kNeverSet, kSet, kSetThenCleared}) {
+        SCOPED_TRACE(int(mode));
+        TempFileHolder f("original");
+        Pair p;
+        Buf out;
+        if (mode != kNeverSet) {
+            ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+        }
+        if (mode == kSetThenCleared) {
+            ASSERT_EQ(evbuffer_clear_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+        }
+        evbuffer_file_segment* seg =
+            evbuffer_file_segment_new(f.fd, 0, 8, EVBUF_FS_DISABLE_MMAP | EVBUF_FS_CLOSE_ON_FREE);
+        ASSERT_NE(seg, nullptr);
+        ASSERT_EQ(evbuffer_add_file_segment(out, seg, 0, -1), 0);
+        evbuffer_file_segment_free(seg);
+        ASSERT_EQ(pwrite(f.fd, "REWRITES", 8, 0), 8);
+        ASSERT_EQ(evbuffer_write(out, p.fd[0]), 8);
+        EXPECT_EQ(evbuffer_get_length(out), 0u);
+        char got[9] = {};
+        ASSERT_EQ(read(p.fd[1], got, 8), 8);
+        EXPECT_STREQ(got, mode == kSet ? "REWRITES" : "original");
+        // The written segment was the last user of the descriptor.
+        EXPECT_EQ(fcntl(f.fd, F_GETFD), -1);
     }
 }
 

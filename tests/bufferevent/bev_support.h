@@ -28,7 +28,6 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,6 +53,7 @@
 #include "../support/backend_base.h"
 #include "../support/clock.h"
 #include "../support/env_var.h"
+#include "../support/fds.h"
 #include "../support/log_capture.h"
 #include "../support/sockets.h"
 
@@ -74,31 +74,10 @@ using vigil_test::tv_ms;
 
 // ------------------------------------------------------------ backends ----
 
-struct BackendSpec {
-  const char* name;       // test-name suffix
-  const char* method;     // what event_base_get_method() must say
-  int flags;              // extra EVENT_BASE_FLAG_* bits
-  const char* avoid[2];   // methods to avoid via event_config_avoid_method
-  const char* env_off[2]; // EVENT_NO* variables that select this backend for event_init()
-  bool env_changelist;    // EVENT_EPOLL_USE_CHANGELIST for event_init()
-};
-
-inline void PrintTo(const BackendSpec& s, std::ostream* os) { *os << s.name; }
-
-inline const std::vector<BackendSpec>& backends() {
-  static const std::vector<BackendSpec> v = {
-      {"epoll", "epoll", 0, {"poll", "select"}, {"EVENT_NOPOLL", "EVENT_NOSELECT"}, false},
-      {"epoll_changelist", "epoll (with changelist)", EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST,
-       {"poll", "select"}, {"EVENT_NOPOLL", "EVENT_NOSELECT"}, true},
-      {"poll", "poll", 0, {"epoll", "select"}, {"EVENT_NOEPOLL", "EVENT_NOSELECT"}, false},
-      {"select", "select", 0, {"epoll", "poll"}, {"EVENT_NOEPOLL", "EVENT_NOPOLL"}, false},
-  };
-  return v;
-}
-
-inline std::string backend_name(const ::testing::TestParamInfo<BackendSpec>& info) {
-  return info.param.name;
-}
+// BackendSpec, backends() and backend_name() come from ../support/backend_base.h.
+using vigil_test::BackendSpec;
+using vigil_test::backend_name;
+using vigil_test::backends;
 
 // make_base(spec, extra_flags): a base on exactly that backend, the environment
 // ignored; open_base(base, spec): the same for a fixture's SetUp, checking the method
@@ -111,35 +90,11 @@ using vigil_test::EnvVar;
 
 // ----------------------------------------------------------- fd checks ----
 
-// The descriptors open in this process right now (the directory's own fd excluded).
-inline std::vector<int> open_fds() {
-  std::vector<int> v;
-  DIR* d = opendir("/proc/self/fd");
-  if (!d) return v;
-  const int self = dirfd(d);
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    const int fd = atoi(e->d_name);
-    if (fd != self) v.push_back(fd);
-  }
-  closedir(d);
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-inline std::string describe_fds(const std::vector<int>& fds) {
-  std::string s;
-  for (int fd : fds) {
-    char path[64], target[256];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(path, target, sizeof target - 1);
-    target[n > 0 ? n : 0] = '\0';
-    s += " " + std::to_string(fd) + "->" + target;
-  }
-  return s;
-}
-
-inline bool fd_is_open(int fd) { return fd >= 0 && fcntl(fd, F_GETFD) != -1; }
+// open_fds() (sorted, for before/after comparison), describe_fds() (fd->target, for
+// failure messages) and fd_is_open() come from ../support/fds.h.
+using vigil_test::describe_fds;
+using vigil_test::fd_is_open;
+using vigil_test::open_fds;
 
 // ------------------------------------------------------------- sockets ----
 

@@ -2,6 +2,8 @@
 // API on top of it), pinned against libevent 2.1.12 on every backend.
 #include "bev_support.h"
 
+#include <sys/un.h>
+
 #include <climits>
 
 using namespace bt;
@@ -1768,6 +1770,168 @@ TEST_P(BevSocket, HarmlessOddArguments) {
   EXPECT_EQ(bufferevent_get_enabled(bev), EV_WRITE);  // EOF handled without an event callback
   EXPECT_EQ(rec.reads + rec.writes, 0);
   EXPECT_TRUE(rec.events.empty());
+}
+
+// --------------------------------------------- connect on the caller's socket ----
+
+// Sends "ping" from bev to peer and "pong" back, through the loop.
+void expect_data_flows(event_base* base, bufferevent* bev, Rec& rec, int peer) {
+  ASSERT_EQ(bufferevent_write(bev, "ping", 4), 0);
+  EXPECT_EQ(receive(base, peer, 4), "ping");
+  ASSERT_EQ(put(peer, "pong"), 4);
+  ASSERT_TRUE(run_until(base, [&] { return rec.got.size() >= 4; }));
+  EXPECT_EQ(rec.got, "pong");
+}
+
+// A socket the caller made and left unconnected is the one connected: no other is
+// made, and CONNECTED comes from the loop once the handshake completes.
+TEST_P(BevSocket, ConnectUsesTheCallersUnconnectedSocket) {
+  TcpServer srv;
+  Fd own(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  ASSERT_GE(own.fd, 0);
+  Bev bev(bufferevent_socket_new(base, own.fd, 0));
+  ASSERT_NE(bev.get(), nullptr);
+  Rec rec;
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  sockaddr_in sin = srv.addr();
+  rec.in_call = true;
+  ASSERT_EQ(bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  rec.in_call = false;
+  EXPECT_EQ(rec.called_inside, 0);
+  EXPECT_EQ(bufferevent_getfd(bev), own.fd);
+  ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
+  run_for(base, 30);
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
+  EXPECT_EQ(rec.writes, 0);
+  EXPECT_EQ(bufferevent_get_enabled(bev), EV_READ | EV_WRITE);
+  // connect(2) was issued on the caller's descriptor.
+  sockaddr_in to{};
+  socklen_t len = sizeof to;
+  ASSERT_EQ(getpeername(own.fd, reinterpret_cast<sockaddr*>(&to), &len), 0);
+  EXPECT_EQ(ntohs(to.sin_port), srv.port);
+  Fd peer = srv.accept_one();
+  ASSERT_GE(peer.fd, 0);
+  expect_data_flows(base, bev, rec, peer.fd);
+  // Without BEV_OPT_CLOSE_ON_FREE the socket stays the caller's.
+  bev.reset();
+  EXPECT_TRUE(fd_is_open(own.fd));
+}
+
+// libevent's documented use: the caller started a non-blocking connect() itself and
+// hands the socket over; connecting with no address waits for that attempt to finish.
+TEST_P(BevSocket, ConnectWithNullAddressFinishesTheCallersPendingConnect) {
+  TcpServer srv;
+  Fd own(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  ASSERT_GE(own.fd, 0);
+  sockaddr_in sin = srv.addr();
+  // Loopback normally answers EINPROGRESS; an immediate success changes nothing below.
+  const int r = connect(own.fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  ASSERT_TRUE(r == 0 || errno == EINPROGRESS) << std::strerror(errno);
+  Bev bev(bufferevent_socket_new(base, own.fd, 0));
+  ASSERT_NE(bev.get(), nullptr);
+  Rec rec;
+  rec.attach(bev);
+  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+  rec.in_call = true;
+  ASSERT_EQ(bufferevent_socket_connect(bev, nullptr, 0), 0);
+  rec.in_call = false;
+  EXPECT_EQ(rec.called_inside, 0);
+  EXPECT_EQ(bufferevent_getfd(bev), own.fd);
+  ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
+  run_for(base, 30);
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
+  EXPECT_EQ(rec.writes, 0);
+  Fd peer = srv.accept_one();
+  ASSERT_GE(peer.fd, 0);
+  expect_data_flows(base, bev, rec, peer.fd);
+  bev.reset();
+  EXPECT_TRUE(fd_is_open(own.fd));
+}
+
+// A listening AF_UNIX stream socket in a fresh directory, removed on destruction.
+struct UnixServer {
+  std::string dir, path;
+  Fd lfd;
+  UnixServer() {
+    char tmpl[] = "/tmp/vigil-bev-unix-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+      return;
+    }
+    dir = tmpl;
+    path = dir + "/s";
+    lfd = Fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_un ua = addr();
+    if (bind(lfd.fd, reinterpret_cast<sockaddr*>(&ua), sizeof ua) != 0 || listen(lfd.fd, 16) != 0)
+      ADD_FAILURE() << "listen on " << path << ": " << std::strerror(errno);
+  }
+  ~UnixServer() {
+    lfd.reset();
+    if (!path.empty()) unlink(path.c_str());
+    if (!dir.empty()) rmdir(dir.c_str());
+  }
+  sockaddr_un addr() const {
+    sockaddr_un ua{};
+    ua.sun_family = AF_UNIX;
+    std::snprintf(ua.sun_path, sizeof ua.sun_path, "%s", path.c_str());
+    return ua;
+  }
+  Fd accept_one(int ms = 3000) {
+    if (!wait_readable(lfd.fd, ms)) return Fd();
+    return Fd(accept4(lfd.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  }
+};
+
+// connect(2) on an AF_UNIX stream socket succeeds at once when the listener has room;
+// CONNECTED is still delivered from the loop, never from inside the call. Both with a
+// socket the caller made and with one the library makes for the address's family.
+TEST_P(BevSocket, UnixConnectThatSucceedsAtOnceReportsConnectedFromTheLoop) {
+  for (bool callers_socket : {true, false}) {
+    SCOPED_TRACE(callers_socket ? "caller's socket" : "library's socket");
+    UnixServer srv;
+    Fd own;
+    if (callers_socket) {
+      own = Fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      ASSERT_GE(own.fd, 0);
+    }
+    Bev bev(bufferevent_socket_new(base, callers_socket ? own.fd : -1, callers_socket ? 0 : BEV_OPT_CLOSE_ON_FREE));
+    ASSERT_NE(bev.get(), nullptr);
+    Rec rec;
+    rec.attach(bev);
+    ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+    sockaddr_un ua = srv.addr();
+    rec.in_call = true;
+    ASSERT_EQ(bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&ua), sizeof ua), 0);
+    rec.in_call = false;
+    EXPECT_EQ(rec.called_inside, 0);
+    EXPECT_TRUE(rec.order.empty()) << rec.order;
+    const evutil_socket_t fd = bufferevent_getfd(bev);
+    ASSERT_GE(fd, 0);
+    if (callers_socket) {
+      EXPECT_EQ(fd, own.fd);
+    }
+    sockaddr_un to{};
+    socklen_t len = sizeof to;
+    ASSERT_EQ(getpeername(fd, reinterpret_cast<sockaddr*>(&to), &len), 0);
+    EXPECT_EQ(to.sun_family, AF_UNIX);
+    ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
+    run_for(base, 30);
+    ASSERT_EQ(rec.events.size(), 1u);
+    EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
+    // The immediate success schedules the write callback (the empty output is at its
+    // low watermark), deferred; the write event then finishes connecting and reports
+    // CONNECTED, after it.
+    EXPECT_EQ(rec.order, "we");
+    Fd peer = srv.accept_one();
+    ASSERT_GE(peer.fd, 0);
+    expect_data_flows(base, bev, rec, peer.fd);
+    bev.reset();
+    run_nonblock(base);  // libevent closes the socket when the freed bufferevent is finalized
+    EXPECT_EQ(fd_is_open(fd), callers_socket);
+  }
 }
 
 }  // namespace

@@ -80,10 +80,13 @@ void on_error(evconnlistener* lev, void* arg) {
   if (er->free_it) evconnlistener_free(lev);
 }
 
-class ListenerEmfile : public ::testing::Test {
+// ListenerTest's base and descriptor check, plus a listener with a client already
+// queued on it.
+class ListenerEmfile : public ListenerTest {
  protected:
   void SetUp() override {
-    ASSERT_NE(base.b, nullptr);
+    ListenerTest::SetUp();
+    if (HasFatalFailure()) return;
     errors.base = base;
     g_errors = &errors;
     lev = bind_loopback(base, Accepted::cb, &acc, LEV_OPT_CLOSE_ON_FREE);
@@ -93,7 +96,13 @@ class ListenerEmfile : public ::testing::Test {
   }
   void TearDown() override {
     if (lev) evconnlistener_free(lev);
+    lev = nullptr;
     g_errors = nullptr;
+    // These outlive the test body, so they go before the descriptor check.
+    client.reset();
+    for (int f : acc.fds) close(f);
+    acc.fds.clear();
+    ListenerTest::TearDown();
   }
   // A safety net: the loop ends within ms whatever the listener does.
   void dispatch_at_most(int ms) {
@@ -102,7 +111,6 @@ class ListenerEmfile : public ::testing::Test {
     event_base_dispatch(base);
   }
 
-  Base base;
   Accepted acc;
   Errors errors;
   evconnlistener* lev = nullptr;
@@ -111,7 +119,9 @@ class ListenerEmfile : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(ListenerEmfile, ErrorCallbackSeesEmfileAndCanStopTheLoop) {
+INSTANTIATE_TEST_SUITE_P(Backends, ListenerEmfile, ::testing::ValuesIn(backends()), backend_name);
+
+TEST_P(ListenerEmfile, ErrorCallbackSeesEmfileAndCanStopTheLoop) {
   FdTableFull full;
   if (!full.ok()) GTEST_SKIP() << "could not fill the descriptor table";
   errors.break_loop = true;
@@ -129,7 +139,7 @@ TEST_F(ListenerEmfile, ErrorCallbackSeesEmfileAndCanStopTheLoop) {
   ASSERT_TRUE(run_until(base, [&] { return acc.calls == 1; }));
 }
 
-TEST_F(ListenerEmfile, ErrorCallbackMayDisableTheListener) {
+TEST_P(ListenerEmfile, ErrorCallbackMayDisableTheListener) {
   FdTableFull full;
   if (!full.ok()) GTEST_SKIP() << "could not fill the descriptor table";
   errors.disable = true;
@@ -143,7 +153,7 @@ TEST_F(ListenerEmfile, ErrorCallbackMayDisableTheListener) {
   ASSERT_TRUE(run_until(base, [&] { return acc.calls == 1; }));
 }
 
-TEST_F(ListenerEmfile, ErrorCallbackMayFreeTheListener) {
+TEST_P(ListenerEmfile, ErrorCallbackMayFreeTheListener) {
   FdTableFull full;
   if (!full.ok()) GTEST_SKIP() << "could not fill the descriptor table";
   errors.free_it = true;
@@ -156,7 +166,7 @@ TEST_F(ListenerEmfile, ErrorCallbackMayFreeTheListener) {
   EXPECT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);  // nothing left on the base
 }
 
-TEST_F(ListenerEmfile, PersistentEmfileDoesNotSpin) {
+TEST_P(ListenerEmfile, PersistentEmfileDoesNotSpin) {
   FdTableFull full;
   if (!full.ok()) GTEST_SKIP() << "could not fill the descriptor table";
   dispatch_at_most(500);  // the error callback does nothing about the problem
@@ -175,7 +185,7 @@ TEST_F(ListenerEmfile, PersistentEmfileDoesNotSpin) {
   ASSERT_TRUE(run_until(base, [&] { return acc.calls == 1; }, 2000));
 }
 
-TEST_F(ListenerEmfile, WithoutErrorCallbackTheErrorIsLogged) {
+TEST_P(ListenerEmfile, WithoutErrorCallbackTheErrorIsLogged) {
   evconnlistener_set_error_cb(lev, nullptr);
   LogCapture log;
   {

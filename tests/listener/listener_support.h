@@ -4,8 +4,15 @@
 // system libevent (run_against_system_libevent.sh defines
 // VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT). Expectations that hold only for vigil sit under
 // #ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT; everything else is libevent 2.1.12's
-// behaviour and must pass on both. Only loopback addresses are used, and every wait is
-// bounded.
+// behaviour and must pass on both. Clients connect to loopback addresses only (one
+// test binds the IPv6 wildcard, since IPV6_V6ONLY only matters there), and every wait
+// is bounded.
+//
+// Conventions for tests built on ListenerTest:
+//  * every test is parameterised over the backends in lt::backends();
+//  * listeners, sockets and Accepted records are locals of the test body (never
+//    fixture members), so they are gone before TearDown() frees the base and checks
+//    that every descriptor the test opened was closed.
 #pragma once
 
 #include <event2/event.h>
@@ -27,9 +34,12 @@
 
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "../support/backend_base.h"
+#include "../support/fds.h"
 #include "../support/log_capture.h"
 #include "../support/sockets.h"
 
@@ -41,17 +51,63 @@ using vigil_test::LogCapture;
 using vigil_test::Fd;
 using vigil_test::loopback4;
 
-// Owns an event_base.
-struct Base {
-  event_base* b = event_base_new();
-  Base() = default;
-  ~Base() {
-    if (b) event_base_free(b);
+// open_fds(), describe_fds() and fd_is_open() come from ../support/fds.h.
+using vigil_test::describe_fds;
+using vigil_test::fd_is_open;
+using vigil_test::open_fds;
+
+// ------------------------------------------------------------ backends ----
+
+// The listener's accept event is an ordinary read event, so it runs on every backend:
+// BackendSpec, backends() and backend_name() come from ../support/backend_base.h.
+using vigil_test::BackendSpec;
+using vigil_test::backend_name;
+using vigil_test::backends;
+
+// make_base(spec, extra_flags) and open_base(base, spec) build a base on exactly that
+// backend, the environment ignored (../support/backend_base.h).
+using vigil_test::make_base;
+using vigil_test::open_base;
+
+// Records the open descriptors when made; expect_unchanged() checks that the same set
+// is open again, naming what leaked (or what was closed that should not have been).
+class FdSnapshot {
+ public:
+  void expect_unchanged() const {
+    const std::vector<int> after = open_fds();
+    EXPECT_EQ(after, before_) << "open before:" << describe_fds(before_) << "\nopen after:" << describe_fds(after);
   }
-  Base(const Base&) = delete;
-  Base& operator=(const Base&) = delete;
-  operator event_base*() const { return b; }
+
+ private:
+  std::vector<int> before_ = open_fds();
 };
+
+// The per-backend fixture: `base` runs on GetParam()'s backend, and every descriptor
+// the test opens (listening and accepted sockets, clients, the backend's own) must be
+// closed by the time the base is freed.
+class ListenerTest : public ::testing::TestWithParam<BackendSpec> {
+ protected:
+  void SetUp() override {
+    // A hung loop must not stall the whole run: SIGALRM's default action ends the
+    // process, which the runner reports as a failure.
+    alarm(30);
+    open_base(base, GetParam());
+  }
+  void TearDown() override {
+    if (base) event_base_free(base);
+    base = nullptr;
+    event_set_log_callback(nullptr);
+    fds_.expect_unchanged();
+    alarm(0);
+  }
+
+  event_base* base = nullptr;
+
+ private:
+  FdSnapshot fds_;  // taken as the fixture is made, just before SetUp()
+};
+
+// ------------------------------------------------------------ the loop ----
 
 inline long long now_ms() {
   timespec ts;
@@ -112,8 +168,6 @@ inline int sockopt(int fd, int level, int name) {
   if (getsockopt(fd, level, name, &v, &len) != 0) return -1;
   return v;
 }
-
-inline bool fd_is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
 // Records what the connection callback saw; optionally runs a hook per connection.
 struct Accepted {

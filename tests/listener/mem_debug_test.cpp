@@ -32,10 +32,14 @@ void counting_free(void* p) {
   free(p);
 }
 
+// ListenerTest's base, made after main() installed the allocator and debug mode.
+class ListenerMemDebug : public ListenerTest {};
+
 }  // namespace
 
-TEST(ListenerMemDebug, ListenerMemoryComesFromTheAllocator) {
-  Base base;
+INSTANTIATE_TEST_SUITE_P(Backends, ListenerMemDebug, ::testing::ValuesIn(backends()), backend_name);
+
+TEST_P(ListenerMemDebug, ListenerMemoryComesFromTheAllocator) {
   // A first round lets the base's own tables (fd map, debug map) reach their size.
   for (int round = 0; round < 2; ++round) {
     evconnlistener* lev = bind_loopback(base, nullptr, nullptr, LEV_OPT_CLOSE_ON_FREE);
@@ -60,10 +64,9 @@ TEST(ListenerMemDebug, ListenerMemoryComesFromTheAllocator) {
   EXPECT_EQ(g_live->size(), live_before);
 }
 
-TEST(ListenerMemDebug, DebugModeAcceptsRepeatedCreateAndFree) {
+TEST_P(ListenerMemDebug, DebugModeAcceptsRepeatedCreateAndFree) {
   // Debug mode tracks every event; a listener's must be forgotten when it goes, or a
   // later one at the same address would be taken for it.
-  Base base;
   for (int i = 0; i < 20; ++i) {
     Accepted acc;
     evconnlistener* lev = bind_loopback(base, Accepted::cb, &acc, LEV_OPT_CLOSE_ON_FREE | (i % 2 ? LEV_OPT_DISABLED : 0));

@@ -34,12 +34,14 @@ bool wait_for(const std::function<bool()>& pred, int ms) {
   return true;
 }
 
-class ListenerThreads : public ::testing::Test {
+// ListenerTest's base (made after SetUpTestSuite installed the lock callbacks, so it
+// has locks) and descriptor check, with a loop that a test may run in its own thread.
+class ListenerThreads : public ListenerTest {
  protected:
   static void SetUpTestSuite() { ASSERT_EQ(evthread_use_pthreads(), 0); }
   void SetUp() override {
-    base = event_base_new();
-    ASSERT_NE(base, nullptr);
+    ListenerTest::SetUp();
+    if (HasFatalFailure()) return;
     // Keeps the loop alive while the listener is disabled or gone.
     keepalive = event_new(base, -1, EV_PERSIST, [](evutil_socket_t, short, void*) {}, nullptr);
     timeval hour = {3600, 0};
@@ -47,8 +49,9 @@ class ListenerThreads : public ::testing::Test {
   }
   void TearDown() override {
     stop_loop();
-    event_free(keepalive);
-    event_base_free(base);
+    if (keepalive) event_free(keepalive);
+    keepalive = nullptr;
+    ListenerTest::TearDown();
   }
   void start_loop() {
     loop = std::thread([this] { event_base_dispatch(base); });
@@ -59,14 +62,15 @@ class ListenerThreads : public ::testing::Test {
     loop.join();
   }
 
-  event_base* base = nullptr;
   event* keepalive = nullptr;
   std::thread loop;
 };
 
 }  // namespace
 
-TEST_F(ListenerThreads, AcceptsWhileOtherThreadsConnect) {
+INSTANTIATE_TEST_SUITE_P(Backends, ListenerThreads, ::testing::ValuesIn(backends()), backend_name);
+
+TEST_P(ListenerThreads, AcceptsWhileOtherThreadsConnect) {
   Counter counter;
   evconnlistener* lev = bind_loopback(base, Counter::cb, &counter, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_THREADSAFE);
   ASSERT_NE(lev, nullptr);
@@ -90,7 +94,7 @@ TEST_F(ListenerThreads, AcceptsWhileOtherThreadsConnect) {
   stop_loop();
 }
 
-TEST_F(ListenerThreads, FreeFromAnotherThreadDuringTheCallback) {
+TEST_P(ListenerThreads, FreeFromAnotherThreadDuringTheCallback) {
   Counter counter;
   counter.sleep_ms = 100;
   evconnlistener* lev = bind_loopback(base, Counter::cb, &counter, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_THREADSAFE);
@@ -107,7 +111,7 @@ TEST_F(ListenerThreads, FreeFromAnotherThreadDuringTheCallback) {
   EXPECT_EQ(counter.calls.load(), 1);
 }
 
-TEST_F(ListenerThreads, DisableFromAnotherThreadDuringTheCallback) {
+TEST_P(ListenerThreads, DisableFromAnotherThreadDuringTheCallback) {
 #ifdef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
   // libevent 2.1.12 deadlocks here: evconnlistener_disable holds the listener's lock
   // while event_del waits for the running callback, which waits for that lock.
