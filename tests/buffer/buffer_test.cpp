@@ -25,6 +25,8 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "../support/fd_leak_check.h"
+
 namespace {
 
 struct Buf {

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include "../support/fd_leak_check.h"
+
 namespace {
 
 TEST(BufferLocking, EnableOnceAndShareAcrossThreads) {

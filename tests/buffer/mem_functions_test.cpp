@@ -13,6 +13,8 @@
 #include <cstring>
 #include <string>
 
+#include "../support/fd_leak_check.h"
+
 namespace {
 
 long g_live = 0;

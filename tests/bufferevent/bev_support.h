@@ -54,6 +54,7 @@
 #include "../support/clock.h"
 #include "../support/env_var.h"
 #include "../support/fds.h"
+#include "../support/fd_leak_check.h"
 #include "../support/log_capture.h"
 #include "../support/sockets.h"
 
