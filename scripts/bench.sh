@@ -36,6 +36,9 @@
 #   BENCH_BEV_MSGS=N       bufferevent echo: 64 B messages per round (10000)
 #   BENCH_BEV_BIGMSGS=N    bufferevent echo: 64 KiB messages per round (1000)
 #   BENCH_BEV_ROUNDS=N     bufferevent echo rounds per run, median taken (3)
+#   BENCH_BEV_REPS=N       alternating repetitions of the echo runs (15): this VM's
+#                          speed drifts for seconds at a time, so the echo rows also
+#                          report the median of each repetition's vigil/libevent ratio
 #   BENCH_ST_MSGS=N        strace: 64 B messages, runs with N and 2N (1000)
 #   BENCH_CG_BEV_MSGS=N    callgrind bufferevent echo: runs with N and 2N (2000)
 #   BENCH_BEV_MEM_PAIRS=N  socketpairs for the idle-bufferevent RSS test, one
@@ -59,11 +62,11 @@ T_START=$(date +%s)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   d_reps=1 d_pw=10000 d_pr=3 d_tp=10000 d_to=200000 d_tf=50000 d_tr=1
   d_cgw=5000 d_cgo=20000 d_cgf=5000 d_mt=50000 d_mp=2000
-  d_bs=0.2 d_cgbs=0.05 d_bm=2000 d_bbm=200 d_br=1 d_stm=300 d_cgbm=500 d_bmp=2000
+  d_bs=0.2 d_cgbs=0.05 d_bm=2000 d_bbm=200 d_br=1 d_stm=300 d_cgbm=500 d_bmp=2000 d_bevreps=1
 else
   d_reps=7 d_pw=100000 d_pr=10 d_tp=10000 d_to=1000000 d_tf=200000 d_tr=3
   d_cgw=20000 d_cgo=100000 d_cgf=20000 d_mt=200000 d_mp=8000
-  d_bs=1.0 d_cgbs=0.1 d_bm=10000 d_bbm=1000 d_br=3 d_stm=1000 d_cgbm=2000 d_bmp=5000
+  d_bs=1.0 d_cgbs=0.1 d_bm=10000 d_bbm=1000 d_br=3 d_stm=1000 d_cgbm=2000 d_bmp=5000 d_bevreps=15
 fi
 REPS=${BENCH_REPS:-$d_reps}
 PIPE_WRITES=${BENCH_PIPE_WRITES:-$d_pw}
@@ -82,6 +85,7 @@ CG_BUF_SCALE=${BENCH_CG_BUF_SCALE:-$d_cgbs}
 BEV_MSGS=${BENCH_BEV_MSGS:-$d_bm}
 BEV_BIGMSGS=${BENCH_BEV_BIGMSGS:-$d_bbm}
 BEV_ROUNDS=${BENCH_BEV_ROUNDS:-$d_br}
+BEV_REPS=${BENCH_BEV_REPS:-$d_bevreps}
 ST_MSGS=${BENCH_ST_MSGS:-$d_stm}
 CG_BEV_MSGS=${BENCH_CG_BEV_MSGS:-$d_cgbm}
 BEV_MEM_PAIRS=${BENCH_BEV_MEM_PAIRS:-$d_bmp}
@@ -98,8 +102,10 @@ BUF_CASES=(small large move addbuf search readln_crlf readln_lf prepend reserve)
 # bufferevent echo configurations: "transport connections message-size".
 BEV_CONFIGS=("unix 1 64" "unix 1 65536" "unix 100 64" "unix 100 65536"
              "tcp 1 64" "tcp 1 65536" "tcp 100 64" "tcp 100 65536")
-# ... and those whose syscalls per message are counted under strace.
-ST_CONFIGS=("unix 1 64" "unix 1 65536" "tcp 100 64" "tcp 100 65536")
+# ... all of which have their system calls per message counted under strace, and
+# these their instructions per message under callgrind.
+ST_CONFIGS=("${BEV_CONFIGS[@]}")
+CG_BEV_CONFIGS=("unix 1 64" "unix 1 65536" "tcp 1 64" "tcp 100 64")
 # The echo throughput target (vigil/libevent MB/s) shown beside those rows.
 BEV_TARGET=1.5
 
@@ -358,6 +364,9 @@ for rep in $(seq 1 "$REPS"); do
       record "buf_$c" raw "$(field "$out" "buffer_$c" ns_op)"
     done
   fi
+done
+log "bufferevent echo: $BEV_REPS alternating repetitions"
+for rep in $(seq 1 "$BEV_REPS"); do
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
     t=$1 c=$2 sz=$3
@@ -366,11 +375,16 @@ for rep in $(seq 1 "$REPS"); do
     for lib in "${LIBS[@]}" raw; do
       broken bufferevent_bench "$lib" && continue
       out=$LOGS/bev.$t.c$c.s$sz.$lib.$rep.out
-      log "rep $rep/$REPS bufferevent echo $t c=$c size=$sz $lib"
+      log "rep $rep/$BEV_REPS bufferevent echo $t c=$c size=$sz $lib"
       run "$out" "$(exe bufferevent_bench "$lib")" -t "$t" -c "$c" -s "$sz" -m "$m" -r "$BEV_ROUNDS"
       record "bev_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo mb_s)"
       record "bevcpu_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo cpu_mb_s)"
     done
+    # This repetition's vigil/libevent, from two runs a second apart.
+    v=$(field "$LOGS/bev.$t.c$c.s$sz.vigil.$rep.out" bev_echo mb_s)
+    l=$(field "$LOGS/bev.$t.c$c.s$sz.libevent.$rep.out" bev_echo mb_s)
+    [ -n "$v" ] && [ -n "$l" ] &&
+      record "bevpair_${t}_c${c}_s$sz" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
   done
 done
 
@@ -484,7 +498,7 @@ if [ "$DO_CG" = 1 ]; then
     done
   done
   # bufferevent echo, whole process, per message (both ends' work).
-  for cfg in "unix 1 64" "unix 1 65536"; do
+  for cfg in "${CG_BEV_CONFIGS[@]}"; do
     set -- $cfg
     t=$1 c=$2 sz=$3
     m1=$CG_BEV_MSGS
@@ -585,6 +599,18 @@ row() {
     printf "%-44s %-12s %11s %11s %9s %10s%s\n", label, unit, v, l, ratio, (r == "-" ? "" : r), note
   }'
 }
+# pair_row LABEL NAME TARGET : the median of recorded vigil/libevent ratios, with its
+# spread (min..max), noted against TARGET.
+pair_row() {
+  local q spread
+  q=$(median "$2" vigil)
+  spread=$(spread "$2" vigil)
+  awk -v label="$1" -v q="$q" -v s="$spread" -v target="$3" 'BEGIN {
+    if (q !~ /^[0-9.e+-]+$/) { printf "%-44s %-12s %11s\n", label, "ratio", "-"; exit }
+    printf "%-44s %-12s %11s %11s %8.2fx %10s  target >=%sx: %s\n", label, "ratio", "", "", q, s, target,
+      (q + 1e-9 >= target ? "met" : "MISSED")
+  }'
+}
 # buf_label CASE : the table label of a buffer_bench case.
 buf_label() {
   case "$1" in
@@ -621,7 +647,7 @@ bev_label() {
   echo "sizes: reps=$REPS (alternating); pipe: w=$PIPE_WRITES/round, $PIPE_ROUNDS rounds/run;" \
        "timers: pending=$TIMER_PENDING ops=$TIMER_OPS fire=$TIMER_FIRE rounds=$TIMER_ROUNDS"
   echo "evbuffer: scale $BUF_SCALE; bufferevent echo: $BEV_MSGS msgs of 64 B / $BEV_BIGMSGS of 64 KiB" \
-       "per round, $BEV_ROUNDS rounds/run, window 1 (ping-pong), MB/s one direction, wall time"
+       "per round, $BEV_ROUNDS rounds/run, $BEV_REPS repetitions, window 1 (ping-pong), MB/s one direction, wall time"
   echo "values: median over repetitions of each run's median; ratio = libevent/vigil of a cost," \
        "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
@@ -648,6 +674,11 @@ bev_label() {
     set -- $cfg
     row "$(bev_label "$1" "$2" "$3")" "MB/s" "bev_${1}_c${2}_s$3" bufferevent_bench tput "$BEV_TARGET"
   done
+  echo "[throughput: median of the per-repetition ratios vigil/libevent, same runs]"
+  for cfg in "${BEV_CONFIGS[@]}"; do
+    set -- $cfg
+    pair_row "$(bev_label "$1" "$2" "$3")" "bevpair_${1}_c${2}_s$3" "$BEV_TARGET"
+  done
   echo "[throughput per CPU second (user+sys of both ends), same runs]"
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
@@ -668,8 +699,10 @@ bev_label() {
     for c in "${BUF_CASES[@]}"; do
       row "$(buf_label "$c")" "$(buf_unit "$c" instr)" "cg_buf_$c" buffer_bench
     done
-    row "$(bev_label unix 1 64)" "instr/msg" cg_bev_unix_c1_s64 bufferevent_bench
-    row "$(bev_label unix 1 65536)" "instr/msg" cg_bev_unix_c1_s65536 bufferevent_bench
+    for cfg in "${CG_BEV_CONFIGS[@]}"; do
+      set -- $cfg
+      row "$(bev_label "$1" "$2" "$3")" "instr/msg" "cg_bev_${1}_c${2}_s$3" bufferevent_bench
+    done
   fi
   if [ "$DO_STRACE" = 1 ]; then
     echo "[system calls per echo message, strace -c]"
