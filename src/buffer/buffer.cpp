@@ -1202,8 +1202,9 @@ int evbuffer_commit_space(struct evbuffer* b, struct evbuffer_iovec* vec, int n_
     if (!vec) return -1;
     // One extent may also name the very last chunk, wherever the reservation began.
     Chunk* start = first_extent(b);
-    if (n_vecs == 1 && b->last && vec[0].iov_base == b->last->data() + b->last->off &&
-        (b->last == b->last_data ? b->last->writable() : true) && start != b->last) {
+    // (Writability first: a file chunk bound for sendfile has no bytes to point into.)
+    if (n_vecs == 1 && b->last && (b->last == b->last_data ? b->last->writable() : true) &&
+        vec[0].iov_base == b->last->data() + b->last->off && start != b->last) {
         if (vec[0].iov_len > b->last->space()) return -1;
         size_t n = vec[0].iov_len;
         if (n) {
@@ -1517,7 +1518,9 @@ int evbuffer_add_file_segment(struct evbuffer* b, struct evbuffer_file_segment* 
     seg_ref(seg);
     c->seg = seg;
     c->seg_off = size_t(offset);
-    c->base = seg->contents ? seg->contents + offset : nullptr;
+    // A chunk bound for sendfile starts without bytes even if the segment has them
+    // (contents may only be read under the segment's lock: load_file_chunks does).
+    c->base = by_sendfile ? nullptr : seg->contents + offset;
     c->cap = c->off = size_t(length);
     link_data(b, c, c, size_t(length));
     b->n_add += size_t(length);

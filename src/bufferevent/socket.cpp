@@ -9,7 +9,10 @@
 //   message costs a quarter of the reads and none of the ioctls;
 // - data added to an idle output is written from the loop's current pass without first
 //   registering for writability (libevent adds EPOLLOUT, waits for it, writes, and
-//   removes it again: two epoll_ctl and one epoll_wait more per message).
+//   removes it again: two epoll_ctl and one epoll_wait more per message). Data the read
+//   callback adds is written as soon as it returns, so the write callback runs within
+//   the same read event, ahead of other events already queued (libevent runs it on a
+//   later loop iteration).
 #include "bufferevent/bufferevent.hpp"
 
 #include <errno.h>
@@ -197,10 +200,12 @@ done:
 }
 
 // Whether data added to the output now can be written: writing is on, not held off,
-// and there is a descriptor.
+// and there is a descriptor and a base (bufferevent_new leaves the base to
+// bufferevent_base_set when no current base exists).
 bool may_write(bufferevent* b) {
     Private* p = upcast(b);
-    return (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying && fd_of(b) >= 0;
+    return (b->enabled & EV_WRITE) && !p->write_suspended && !p->dying && fd_of(b) >= 0 &&
+           b->ev_write.ev_base != nullptr;
 }
 
 // Data added to the output: if writing is on and idle, run the write event from the

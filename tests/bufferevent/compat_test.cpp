@@ -179,6 +179,26 @@ TEST_P(BevCompat, BaseSetMovesABuffereventToAnotherBase) {
   run_nonblock(base);
 }
 
+#ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
+// With no current base, bufferevent_new makes a bufferevent on no base at all: what is
+// written before bufferevent_base_set waits, and goes out once writing is enabled there.
+// (libevent 2.1.12 crashes inside bufferevent_new when there is no current base.)
+TEST_P(BevCompat, WriteBeforeBaseSetWaitsForTheBase) {
+  LogCapture logs;
+  SocketPair sp;
+  Rec rec;
+  bufferevent* bev = bufferevent_new(sp.a(), Rec::read_cb, Rec::write_cb, Rec::event_cb, &rec);
+  ASSERT_NE(bev, nullptr);
+  EXPECT_EQ(event_get_base(&bev->ev_write), nullptr);
+  ASSERT_EQ(bufferevent_write(bev, "early", 5), 0);
+  ASSERT_EQ(bufferevent_base_set(base, bev), 0);
+  ASSERT_EQ(bufferevent_enable(bev, EV_WRITE), 0);
+  EXPECT_EQ(receive(base, sp.b(), 5), "early");
+  bufferevent_free(bev);
+  run_nonblock(base);
+}
+#endif
+
 TEST_P(BevCompat, SettimeoutTakesWholeSeconds) {
   SocketPair sp;
   Bev bev(bufferevent_socket_new(base, sp.a(), 0));
