@@ -83,6 +83,15 @@ int temp_file(const std::string& data) {
   return fd;
 }
 
+// A buffer that drains to a descriptor, holding the whole of a temporary file with
+// `file` in it (the buffer owns the file's descriptor).
+evbuffer* draining_buffer_with(const std::string& file) {
+  evbuffer* out = evbuffer_new();
+  EXPECT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
+  EXPECT_EQ(evbuffer_add_file(out, temp_file(file), 0, -1), 0);
+  return out;
+}
+
 // More than a socketpair holds, so the segment goes out over several writable rounds,
 // between data added from memory before and after it.
 TEST_P(BevSendfile, FileOnASocketBuffereventsOutputGoesBySendfile) {
@@ -195,12 +204,9 @@ TEST(Sendfile, PlainBufferIsWrittenFromMemory) {
 // A full socket: vigil reports it as writev would (-1, EAGAIN), so a bufferevent waits
 // for room. libevent 2.1.12 returns 0 here, which its bufferevents take for end of file.
 TEST(Sendfile, FullSocketIsRetriable) {
-  int ffd = temp_file(pattern(1000, 9));
   SocketPair sp;
   fill_until_full(sp.a());
-  evbuffer* out = evbuffer_new();
-  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
-  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  evbuffer* out = draining_buffer_with(pattern(1000, 9));
   errno = 0;
   const int r = evbuffer_write(out, sp.a());
 #ifdef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
@@ -219,11 +225,8 @@ TEST(Sendfile, FullSocketIsRetriable) {
 // and peek hand out whatever lies at a null pointer plus the file offset.)
 TEST(Sendfile, ReadingAnUnsentSegmentBringsItIn) {
   const std::string file = pattern(6000, 17);
-  int ffd = temp_file(file);
   SocketPair sp;
-  evbuffer* out = evbuffer_new();
-  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
-  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  evbuffer* out = draining_buffer_with(file);
   std::string head(10, '\0');
   EXPECT_EQ(evbuffer_copyout(out, head.data(), head.size()), 10);
   EXPECT_EQ(head, file.substr(0, 10));
@@ -240,11 +243,8 @@ TEST(Sendfile, ReadingAnUnsentSegmentBringsItIn) {
 // Clearing EVBUFFER_FLAG_DRAINS_TO_FD brings waiting segments in and stops sendfile.
 TEST(Sendfile, ClearingDrainsToFdWritesFromMemory) {
   const std::string file = pattern(3000, 19);
-  int ffd = temp_file(file);
   SocketPair sp;
-  evbuffer* out = evbuffer_new();
-  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
-  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  evbuffer* out = draining_buffer_with(file);
   ASSERT_EQ(evbuffer_clear_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
   g_sendfile_bytes = 0;
   EXPECT_EQ(evbuffer_write(out, sp.a()), 3000);
@@ -257,11 +257,8 @@ TEST(Sendfile, ClearingDrainsToFdWritesFromMemory) {
 // bufferevent overshoots its bucket); vigil keeps to it.
 TEST(Sendfile, WriteAtmostKeepsToItsLimit) {
   const std::string file = pattern(5000, 5);
-  int ffd = temp_file(file);
   SocketPair sp;
-  evbuffer* out = evbuffer_new();
-  ASSERT_EQ(evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD), 0);
-  ASSERT_EQ(evbuffer_add_file(out, ffd, 0, -1), 0);
+  evbuffer* out = draining_buffer_with(file);
   g_sendfile_bytes = 0;
   EXPECT_EQ(evbuffer_write_atmost(out, sp.a(), 100), 100);
   EXPECT_EQ(evbuffer_get_length(out), 4900u);

@@ -1783,6 +1783,20 @@ void expect_data_flows(event_base* base, bufferevent* bev, Rec& rec, int peer) {
   EXPECT_EQ(rec.got, "pong");
 }
 
+// Connects bev to sa: the call must succeed without running any callback, and the
+// loop then reports CONNECTED, once.
+void expect_connected_from_loop(event_base* base, bufferevent* bev, Rec& rec, const sockaddr* sa, int len) {
+  rec.in_call = true;
+  ASSERT_EQ(bufferevent_socket_connect(bev, const_cast<sockaddr*>(sa), len), 0);
+  rec.in_call = false;
+  EXPECT_EQ(rec.called_inside, 0);
+  EXPECT_TRUE(rec.order.empty()) << rec.order;
+  ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
+  run_for(base, 30);
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
+}
+
 // A socket the caller made and left unconnected is the one connected: no other is
 // made, and CONNECTED comes from the loop once the handshake completes.
 TEST_P(BevSocket, ConnectUsesTheCallersUnconnectedSocket) {
@@ -1795,15 +1809,8 @@ TEST_P(BevSocket, ConnectUsesTheCallersUnconnectedSocket) {
   rec.attach(bev);
   ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
   sockaddr_in sin = srv.addr();
-  rec.in_call = true;
-  ASSERT_EQ(bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-  rec.in_call = false;
-  EXPECT_EQ(rec.called_inside, 0);
+  expect_connected_from_loop(base, bev, rec, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
   EXPECT_EQ(bufferevent_getfd(bev), own.fd);
-  ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
-  run_for(base, 30);
-  ASSERT_EQ(rec.events.size(), 1u);
-  EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
   EXPECT_EQ(rec.writes, 0);
   EXPECT_EQ(bufferevent_get_enabled(bev), EV_READ | EV_WRITE);
   // connect(2) was issued on the caller's descriptor.
@@ -1834,15 +1841,8 @@ TEST_P(BevSocket, ConnectWithNullAddressFinishesTheCallersPendingConnect) {
   Rec rec;
   rec.attach(bev);
   ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
-  rec.in_call = true;
-  ASSERT_EQ(bufferevent_socket_connect(bev, nullptr, 0), 0);
-  rec.in_call = false;
-  EXPECT_EQ(rec.called_inside, 0);
+  expect_connected_from_loop(base, bev, rec, nullptr, 0);
   EXPECT_EQ(bufferevent_getfd(bev), own.fd);
-  ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
-  run_for(base, 30);
-  ASSERT_EQ(rec.events.size(), 1u);
-  EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
   EXPECT_EQ(rec.writes, 0);
   Fd peer = srv.accept_one();
   ASSERT_GE(peer.fd, 0);
@@ -1903,11 +1903,7 @@ TEST_P(BevSocket, UnixConnectThatSucceedsAtOnceReportsConnectedFromTheLoop) {
     rec.attach(bev);
     ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
     sockaddr_un ua = srv.addr();
-    rec.in_call = true;
-    ASSERT_EQ(bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&ua), sizeof ua), 0);
-    rec.in_call = false;
-    EXPECT_EQ(rec.called_inside, 0);
-    EXPECT_TRUE(rec.order.empty()) << rec.order;
+    expect_connected_from_loop(base, bev, rec, reinterpret_cast<sockaddr*>(&ua), sizeof ua);
     const evutil_socket_t fd = bufferevent_getfd(bev);
     ASSERT_GE(fd, 0);
     if (callers_socket) {
@@ -1917,10 +1913,6 @@ TEST_P(BevSocket, UnixConnectThatSucceedsAtOnceReportsConnectedFromTheLoop) {
     socklen_t len = sizeof to;
     ASSERT_EQ(getpeername(fd, reinterpret_cast<sockaddr*>(&to), &len), 0);
     EXPECT_EQ(to.sun_family, AF_UNIX);
-    ASSERT_TRUE(run_until(base, [&] { return !rec.events.empty(); }));
-    run_for(base, 30);
-    ASSERT_EQ(rec.events.size(), 1u);
-    EXPECT_EQ(rec.events[0], BEV_EVENT_CONNECTED) << flags_str(rec.events[0]);
     // The immediate success schedules the write callback (the empty output is at its
     // low watermark), deferred; the write event then finishes connecting and reports
     // CONNECTED, after it.
