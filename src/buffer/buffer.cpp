@@ -68,12 +68,16 @@ constexpr int kMaxReadIov = 4;
 
 bool locked_mode(const evbuffer* b) { return b->lock && vigil::threads_enabled(); }
 
-// A buffer with no lock and no callbacks (and no file chunks waiting to be loaded,
-// load_file_chunks): its hottest calls need neither the guard nor the callback
-// bookkeeping, so their common case can run without a stack frame.
-inline bool plain(const evbuffer* b) {
-    return b && !b->lock && !b->cbs && !(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD);
+// A buffer with no lock and no file chunks waiting to be loaded (load_file_chunks): its
+// bytes can be read in place without the guard, so the common case of the calls that
+// only look (copyout, ptr_set) runs without a stack frame.
+inline bool unguarded(const evbuffer* b) {
+    return b && !b->lock && !(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD);
 }
+
+// An unguarded buffer with no callbacks: the calls that change it need no callback
+// bookkeeping either, and get the same frame-free common case.
+inline bool plain(const evbuffer* b) { return unguarded(b) && !b->cbs; }
 
 // Copies the first and the last sizeof(Word) bytes of n (sizeof(Word) <= n <= twice
 // that), which together cover all n; both loads come before the stores.
@@ -417,17 +421,21 @@ evbuffer_cb_entry* add_func_cb(evbuffer* b, evbuffer_cb_func cb, void* arg, bool
 
 // ---- data movement
 
+// Empties a buffer made of one small owned chunk, which stays as empty space: a buffer
+// that is filled and emptied in turn then does not allocate every time.
+inline bool empty_in_place(evbuffer* b) {
+    Chunk* only = b->first;
+    if (!only || only != b->last || !only->writable() || only->cap > kKeepMax) return false;
+    only->misalign = only->off = 0;
+    b->last_data = nullptr;
+    b->total = 0;
+    return true;
+}
+
 void drain_internal(evbuffer* b, size_t len) {
     if (len >= b->total) {
-        // Keep one small owned chunk as empty space, so a buffer that is filled and
-        // emptied in turn does not allocate every time.
-        Chunk* only = b->first;
-        if (only && only == b->last && only->writable() && only->cap <= kKeepMax) {
-            only->misalign = only->off = 0;
-            b->last_data = nullptr;
-            b->total = 0;
-            return;
-        }
+        if (empty_in_place(b)) return;
+        // Otherwise the last data chunk is kept, cut down to kKeepMax.
         Chunk* keep = b->last_data;
         if (keep && !keep->writable()) keep = nullptr;
         if (keep) {
@@ -930,7 +938,7 @@ int add_buffer(evbuffer* out, evbuffer* in) {
     // message assembled in one buffer and queued on another, many times a second).
     Chunk* src = in->first;
     if (n <= kCopySmall && src == in->last_data && src->kind == vigil::buf::kOwned) {
-        if (append(out, src->data(), n) < 0) return -1;
+        if (!add_in_place(out, src->data(), n) && append(out, src->data(), n) < 0) return -1;
         drain_internal(in, n);
     } else {
         move_all(out, in);
@@ -1157,11 +1165,18 @@ int evbuffer_clear_flags(struct evbuffer* b, ev_uint64_t flags) {
 
 // ---- sizes and space
 
-size_t evbuffer_get_length(const struct evbuffer* cb) {
+namespace {
+__attribute__((noinline)) size_t length_slow(const evbuffer* cb) {
     if (!cb) return 0;
     evbuffer* b = const_cast<evbuffer*>(cb);
     Guard g(b);
     return b->total;
+}
+}  // namespace
+
+size_t evbuffer_get_length(const struct evbuffer* cb) {
+    if (VIGIL_LIKELY(cb && !cb->lock)) return cb->total;
+    return length_slow(cb);
 }
 
 size_t evbuffer_get_contiguous_space(const struct evbuffer* cb) {
@@ -1253,14 +1268,35 @@ __attribute__((noinline)) int remove_slow(evbuffer* b, void* data, size_t datlen
     if (load_file_chunks(b) < 0) return -1;
     return remove_internal(b, data, datlen);
 }
+
+__attribute__((noinline)) ev_ssize_t copyout_slow(evbuffer* b, const evbuffer_ptr* pos, void* out,
+                                                  size_t datlen) {
+    if (!b) return -1;
+    Guard g(b);
+    if (load_file_chunks(b) < 0) return -1;
+    return copyout_from(b, pos, out, datlen);
+}
+
+// Whether datlen bytes from index i of chunk c (1 <= datlen, i < c->off) lie in c.
+inline bool within_chunk(const Chunk* c, size_t i, size_t datlen) {
+    return c && i < c->off && datlen - 1 < c->off - i;
+}
 }  // namespace
 
 int evbuffer_add(struct evbuffer* b, const void* data, size_t datlen) {
-    if (VIGIL_LIKELY(plain(b) && data && !b->freeze_end)) {
-        // What reporting to no callbacks leaves; stored before the copy, so that nothing
-        // is live across a call into memcpy and the path needs no frame.
-        b->n_add = b->n_del = 0;
-        if (add_in_place(b, data, datlen)) return 0;
+    // (Appending never reads the buffer's bytes, so file chunks not yet loaded do not matter.)
+    if (VIGIL_LIKELY(b && !b->lock && data && !b->freeze_end)) {
+        if (!b->cbs) {
+            // What reporting to no callbacks leaves; stored before the copy, so that
+            // nothing is live across a call into memcpy and the path needs no frame.
+            b->n_add = b->n_del = 0;
+            if (add_in_place(b, data, datlen)) return 0;
+        } else if (add_in_place(b, data, datlen)) {
+            // A bufferevent's output: its callback schedules the write.
+            b->n_add += datlen;
+            run_callbacks(b, false);
+            return 0;
+        }
     }
     return add_slow(b, data, datlen);
 }
@@ -1273,19 +1309,26 @@ int evbuffer_remove(struct evbuffer* b, void* data, size_t datlen) {
     return remove_slow(b, data, datlen);
 }
 
+// A message header or a length field read ahead of the data: bytes in one chunk.
 ev_ssize_t evbuffer_copyout(struct evbuffer* b, void* data_out, size_t datlen) {
-    if (!b) return -1;
-    Guard g(b);
-    if (load_file_chunks(b) < 0) return -1;
-    return copyout_from(b, nullptr, data_out, datlen);
+    if (VIGIL_LIKELY(unguarded(b) && data_out && !b->freeze_start && within_chunk(b->first, 0, datlen))) {
+        copy_bytes(data_out, b->first->data(), datlen);
+        return ev_ssize_t(datlen);
+    }
+    return copyout_slow(b, nullptr, data_out, datlen);
 }
 
 ev_ssize_t evbuffer_copyout_from(struct evbuffer* b, const struct evbuffer_ptr* pos, void* data_out,
                                  size_t datlen) {
-    if (!b) return -1;
-    Guard g(b);
-    if (load_file_chunks(b) < 0) return -1;
-    return copyout_from(b, pos, data_out, datlen);
+    if (VIGIL_LIKELY(unguarded(b) && pos && data_out && !b->freeze_start)) {
+        const Chunk* c = static_cast<const Chunk*>(pos->internal_.chain);
+        size_t i = pos->internal_.pos_in_chain;
+        if (within_chunk(c, i, datlen)) {
+            copy_bytes(data_out, c->data() + i, datlen);
+            return ev_ssize_t(datlen);
+        }
+    }
+    return copyout_slow(b, pos, data_out, datlen);
 }
 
 int evbuffer_remove_buffer(struct evbuffer* src, struct evbuffer* dst, size_t datlen) {
@@ -1577,10 +1620,31 @@ int evbuffer_add_printf(struct evbuffer* b, const char* fmt, ...) {
     return r;
 }
 
-int evbuffer_drain(struct evbuffer* b, size_t len) {
+namespace {
+__attribute__((noinline)) int drain_slow(evbuffer* b, size_t len) {
     if (!b) return -1;
     Guard g(b);
     return drain(b, len);
+}
+}  // namespace
+
+int evbuffer_drain(struct evbuffer* b, size_t len) {
+    // Part of the first chunk, or all of a buffer that keeps its only chunk: no chunk is freed.
+    if (VIGIL_LIKELY(plain(b) && !b->freeze_start && b->first)) {
+        Chunk* c = b->first;
+        if (len < c->off) {
+            c->misalign += len;
+            c->off -= len;
+            b->total -= len;
+            b->n_add = b->n_del = 0;
+            return 0;
+        }
+        if (len >= b->total && empty_in_place(b)) {
+            b->n_add = b->n_del = 0;
+            return 0;
+        }
+    }
+    return drain_slow(b, len);
 }
 
 // ---- I/O
@@ -1679,8 +1743,25 @@ struct evbuffer_ptr evbuffer_search_range(struct evbuffer* b, const char* what, 
     return search_range(b, what, len, start, end);
 }
 
+namespace {
+int ptr_set_slow(evbuffer* b, evbuffer_ptr* ptr, size_t position, evbuffer_ptr_how how);
+}  // namespace
+
 int evbuffer_ptr_set(struct evbuffer* b, struct evbuffer_ptr* ptr, size_t position,
                      enum evbuffer_ptr_how how) {
+    // A position in the first chunk (a boundary belongs to the next chunk, as in locate).
+    if (VIGIL_LIKELY(b && ptr && !b->lock && how == EVBUFFER_PTR_SET && b->first && position < b->first->off)) {
+        ptr->pos = ev_ssize_t(position);
+        ptr->internal_.chain = b->first;
+        ptr->internal_.pos_in_chain = position;
+        return 0;
+    }
+    return ptr_set_slow(b, ptr, position, how);
+}
+
+namespace {
+__attribute__((noinline)) int ptr_set_slow(evbuffer* b, evbuffer_ptr* ptr, size_t position,
+                                           evbuffer_ptr_how how) {
     if (!b || !ptr) return -1;
     Guard g(b);
     size_t target;
@@ -1699,6 +1780,7 @@ int evbuffer_ptr_set(struct evbuffer* b, struct evbuffer_ptr* ptr, size_t positi
     locate(b, target, ptr);
     return 0;
 }
+}  // namespace
 
 struct evbuffer_ptr evbuffer_search_eol(struct evbuffer* b, struct evbuffer_ptr* start, size_t* eol_len_out,
                                         enum evbuffer_eol_style eol_style) {

@@ -202,6 +202,47 @@ TEST(Buffer, CopyoutFrom) {
     EXPECT_EQ(contents(b), "abcdefghi");
 }
 
+// Reads and drains that end exactly at, or one byte past, the end of the first chunk
+// (vigil does the single-chunk case in place and everything else the general way).
+TEST(Buffer, ChunkEdges) {
+    Buf b;
+    add_pieces(b, {"abc", "def", "ghi"});
+    char out[16] = {};
+    EXPECT_EQ(evbuffer_copyout(b, out, 3), 3);
+    EXPECT_STREQ(out, "abc");
+    EXPECT_EQ(evbuffer_copyout(b, out, 4), 4);
+    EXPECT_STREQ(out, "abcd");
+    evbuffer_ptr p;
+    ASSERT_EQ(evbuffer_ptr_set(b, &p, 2, EVBUFFER_PTR_SET), 0);
+    memset(out, 0, sizeof out);
+    EXPECT_EQ(evbuffer_copyout_from(b, &p, out, 1), 1);
+    EXPECT_STREQ(out, "c");
+    EXPECT_EQ(evbuffer_copyout_from(b, &p, out, 2), 2);
+    EXPECT_STREQ(out, "cd");
+    // A position on a chunk boundary.
+    ASSERT_EQ(evbuffer_ptr_set(b, &p, 3, EVBUFFER_PTR_SET), 0);
+    EXPECT_EQ(p.pos, 3);
+    memset(out, 0, sizeof out);
+    EXPECT_EQ(evbuffer_copyout_from(b, &p, out, 3), 3);
+    EXPECT_STREQ(out, "def");
+    EXPECT_EQ(evbuffer_drain(b, 2), 0);
+    EXPECT_EQ(contents(b), "cdefghi");
+    EXPECT_EQ(evbuffer_get_contiguous_space(b), 1u);
+    EXPECT_EQ(evbuffer_drain(b, 1), 0);
+    EXPECT_EQ(contents(b), "defghi");
+    EXPECT_EQ(evbuffer_get_contiguous_space(b), 3u);
+    // Emptying a buffer of one chunk, then using it again.
+    Buf one;
+    ASSERT_EQ(evbuffer_add(one, "hello", 5), 0);
+    EXPECT_EQ(evbuffer_drain(one, 5), 0);
+    EXPECT_EQ(evbuffer_get_length(one), 0u);
+    EXPECT_EQ(evbuffer_copyout(one, out, 1), 0);
+    ASSERT_EQ(evbuffer_add(one, "xy", 2), 0);
+    EXPECT_EQ(evbuffer_drain(one, 9), 0);
+    ASSERT_EQ(evbuffer_add(one, "z", 1), 0);
+    EXPECT_EQ(contents(one), "z");
+}
+
 TEST(Buffer, DrainAcrossChunks) {
     Buf b;
     add_pieces(b, {"abc", "def", "ghi"});
