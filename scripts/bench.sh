@@ -108,6 +108,11 @@ ST_CONFIGS=("${BEV_CONFIGS[@]}")
 CG_BEV_CONFIGS=("unix 1 64" "unix 1 65536" "tcp 1 64" "tcp 100 64")
 # The echo throughput target (vigil/libevent MB/s) shown beside those rows.
 BEV_TARGET=1.5
+# The 64 B echo again with WINDOW messages in flight per connection ("transport
+# connections window"): a stream of small messages instead of a ping-pong, where the
+# kernel's per-round-trip cost no longer hides the library's own. For information: no
+# target, and no raw column (raw_echo keeps one message in flight).
+WIN_CONFIGS=("unix 1 16" "unix 100 16" "tcp 1 16" "tcp 100 16")
 
 log() { printf '[bench %4ds] %s\n' "$(( $(date +%s) - T_START ))" "$*" >&2; }
 die() { printf 'bench.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -386,6 +391,17 @@ for rep in $(seq 1 "$BEV_REPS"); do
     [ -n "$v" ] && [ -n "$l" ] &&
       record "bevpair_${t}_c${c}_s$sz" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
   done
+  for cfg in "${WIN_CONFIGS[@]}"; do
+    set -- $cfg
+    t=$1 c=$2 w=$3
+    for lib in "${LIBS[@]}"; do
+      broken bufferevent_bench "$lib" && continue
+      out=$LOGS/bevw.$t.c$c.w$w.$lib.$rep.out
+      log "rep $rep/$BEV_REPS bufferevent echo $t c=$c size=64 window=$w $lib"
+      run "$out" "$(exe bufferevent_bench "$lib")" -t "$t" -c "$c" -s 64 -w "$w" -m "$((BEV_MSGS * w))" -r "$BEV_ROUNDS"
+      record "bevw_${t}_c${c}_w$w" "$lib" "$(field "$out" bev_echo mb_s)"
+    done
+  done
 done
 
 # ------------------------------------------------------------- callgrind ----
@@ -647,7 +663,8 @@ bev_label() {
   echo "sizes: reps=$REPS (alternating); pipe: w=$PIPE_WRITES/round, $PIPE_ROUNDS rounds/run;" \
        "timers: pending=$TIMER_PENDING ops=$TIMER_OPS fire=$TIMER_FIRE rounds=$TIMER_ROUNDS"
   echo "evbuffer: scale $BUF_SCALE; bufferevent echo: $BEV_MSGS msgs of 64 B / $BEV_BIGMSGS of 64 KiB" \
-       "per round, $BEV_ROUNDS rounds/run, $BEV_REPS repetitions, window 1 (ping-pong), MB/s one direction, wall time"
+       "per round, $BEV_ROUNDS rounds/run, $BEV_REPS repetitions, window 1 (ping-pong; the in-flight rows:" \
+       "window times as many messages), MB/s one direction, wall time"
   echo "values: median over repetitions of each run's median; ratio = libevent/vigil of a cost," \
        "vigil/libevent of a throughput (MB/s): >1 = vigil better"
   echo
@@ -678,6 +695,11 @@ bev_label() {
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
     pair_row "$(bev_label "$1" "$2" "$3")" "bevpair_${1}_c${2}_s$3" "$BEV_TARGET"
+  done
+  echo "[throughput, 64 B with several messages in flight per connection (information, no target)]"
+  for cfg in "${WIN_CONFIGS[@]}"; do
+    set -- $cfg
+    row "echo $1, $2 conn$([ "$2" = 1 ] || echo s), 64 B, $3 in flight" "MB/s" "bevw_${1}_c${2}_w$3" bufferevent_bench tput
   done
   echo "[throughput per CPU second (user+sys of both ends), same runs]"
   for cfg in "${BEV_CONFIGS[@]}"; do
@@ -731,6 +753,7 @@ bev_label() {
   echo "noise (min..max over repetitions; ns, us for buf_search, MB/s for bev_*):"
   bev_names=()
   for cfg in "${BEV_CONFIGS[@]}"; do set -- $cfg; bev_names+=("bev_${1}_c${2}_s$3"); done
+  for cfg in "${WIN_CONFIGS[@]}"; do set -- $cfg; bev_names+=("bevw_${1}_c${2}_w$3"); done
   for name in pipe_n100_a1 pipe_n1000_a100 t_adddel t_add t_fire t_cadddel t_cadd t_cfire \
       "${BUF_CASES[@]/#/buf_}" "${bev_names[@]}"; do
     line=""
