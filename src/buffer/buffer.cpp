@@ -70,7 +70,7 @@ bool locked_mode(const evbuffer* b) { return b->lock && vigil::threads_enabled()
 
 // A buffer with no lock and no file chunks waiting to be loaded (load_file_chunks): its
 // bytes can be read in place without the guard, so the common case of the calls that
-// only look (copyout, ptr_set) runs without a stack frame.
+// only look (copyout, copyout_from) runs without a stack frame.
 inline bool unguarded(const evbuffer* b) {
     return b && !b->lock && !(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD);
 }
@@ -1744,22 +1744,6 @@ struct evbuffer_ptr evbuffer_search_range(struct evbuffer* b, const char* what, 
 }
 
 namespace {
-int ptr_set_slow(evbuffer* b, evbuffer_ptr* ptr, size_t position, evbuffer_ptr_how how);
-}  // namespace
-
-int evbuffer_ptr_set(struct evbuffer* b, struct evbuffer_ptr* ptr, size_t position,
-                     enum evbuffer_ptr_how how) {
-    // A position in the first chunk (a boundary belongs to the next chunk, as in locate).
-    if (VIGIL_LIKELY(b && ptr && !b->lock && how == EVBUFFER_PTR_SET && b->first && position < b->first->off)) {
-        ptr->pos = ev_ssize_t(position);
-        ptr->internal_.chain = b->first;
-        ptr->internal_.pos_in_chain = position;
-        return 0;
-    }
-    return ptr_set_slow(b, ptr, position, how);
-}
-
-namespace {
 __attribute__((noinline)) int ptr_set_slow(evbuffer* b, evbuffer_ptr* ptr, size_t position,
                                            evbuffer_ptr_how how) {
     if (!b || !ptr) return -1;
@@ -1781,6 +1765,18 @@ __attribute__((noinline)) int ptr_set_slow(evbuffer* b, evbuffer_ptr* ptr, size_
     return 0;
 }
 }  // namespace
+
+int evbuffer_ptr_set(struct evbuffer* b, struct evbuffer_ptr* ptr, size_t position,
+                     enum evbuffer_ptr_how how) {
+    // A position in the first chunk (a boundary belongs to the next chunk, as in locate).
+    if (VIGIL_LIKELY(b && ptr && !b->lock && how == EVBUFFER_PTR_SET && b->first && position < b->first->off)) {
+        ptr->pos = ev_ssize_t(position);
+        ptr->internal_.chain = b->first;
+        ptr->internal_.pos_in_chain = position;
+        return 0;
+    }
+    return ptr_set_slow(b, ptr, position, how);
+}
 
 struct evbuffer_ptr evbuffer_search_eol(struct evbuffer* b, struct evbuffer_ptr* start, size_t* eol_len_out,
                                         enum evbuffer_eol_style eol_style) {
