@@ -401,6 +401,10 @@ for rep in $(seq 1 "$BEV_REPS"); do
       run "$out" "$(exe bufferevent_bench "$lib")" -t "$t" -c "$c" -s 64 -w "$w" -m "$((BEV_MSGS * w))" -r "$BEV_ROUNDS"
       record "bevw_${t}_c${c}_w$w" "$lib" "$(field "$out" bev_echo mb_s)"
     done
+    v=$(field "$LOGS/bevw.$t.c$c.w$w.vigil.$rep.out" bev_echo mb_s)
+    l=$(field "$LOGS/bevw.$t.c$c.w$w.libevent.$rep.out" bev_echo mb_s)
+    [ -n "$v" ] && [ -n "$l" ] &&
+      record "bevwpair_${t}_c${c}_w$w" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
   done
 done
 
@@ -615,16 +619,17 @@ row() {
     printf "%-44s %-12s %11s %11s %9s %10s%s\n", label, unit, v, l, ratio, (r == "-" ? "" : r), note
   }'
 }
-# pair_row LABEL NAME TARGET : the median of recorded vigil/libevent ratios, with its
-# spread (min..max), noted against TARGET.
+# pair_row LABEL NAME [TARGET] : the median of recorded vigil/libevent ratios, with its
+# spread (min..max), noted against TARGET if given.
 pair_row() {
   local q spread
   q=$(median "$2" vigil)
   spread=$(spread "$2" vigil)
-  awk -v label="$1" -v q="$q" -v s="$spread" -v target="$3" 'BEGIN {
+  awk -v label="$1" -v q="$q" -v s="$spread" -v target="${3:-}" 'BEGIN {
     if (q !~ /^[0-9.e+-]+$/) { printf "%-44s %-12s %11s\n", label, "ratio", "-"; exit }
-    printf "%-44s %-12s %11s %11s %8.2fx %10s  target >=%sx: %s\n", label, "ratio", "", "", q, s, target,
-      (q + 1e-9 >= target ? "met" : "MISSED")
+    printf "%-44s %-12s %11s %11s %8.2fx %10s", label, "ratio", "", "", q, s
+    if (target != "") printf "  target >=%sx: %s", target, (q + 1e-9 >= target ? "met" : "MISSED")
+    printf "\n"
   }'
 }
 # buf_label CASE : the table label of a buffer_bench case.
@@ -700,6 +705,10 @@ bev_label() {
   for cfg in "${WIN_CONFIGS[@]}"; do
     set -- $cfg
     row "echo $1, $2 conn$([ "$2" = 1 ] || echo s), 64 B, $3 in flight" "MB/s" "bevw_${1}_c${2}_w$3" bufferevent_bench tput
+  done
+  for cfg in "${WIN_CONFIGS[@]}"; do
+    set -- $cfg
+    pair_row "echo $1, $2 conn$([ "$2" = 1 ] || echo s), 64 B, $3 in flight" "bevwpair_${1}_c${2}_w$3"
   done
   echo "[throughput per CPU second (user+sys of both ends), same runs]"
   for cfg in "${BEV_CONFIGS[@]}"; do
