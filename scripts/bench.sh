@@ -36,9 +36,10 @@
 #   BENCH_BEV_MSGS=N       bufferevent echo: 64 B messages per round (10000)
 #   BENCH_BEV_BIGMSGS=N    bufferevent echo: 64 KiB messages per round (1000)
 #   BENCH_BEV_ROUNDS=N     bufferevent echo rounds per run, median taken (3)
-#   BENCH_BEV_REPS=N       alternating repetitions of the echo runs (15): this VM's
+#   BENCH_BEV_REPS=N       alternating repetitions of the echo runs (40): this VM's
 #                          speed drifts for seconds at a time, so the echo rows also
-#                          report the median of each repetition's vigil/libevent ratio
+#                          report the median of each repetition's vigil/libevent ratio,
+#                          with that median's 95% confidence interval
 #   BENCH_ST_MSGS=N        strace: 64 B messages, runs with N and 2N (1000)
 #   BENCH_CG_BEV_MSGS=N    callgrind bufferevent echo: runs with N and 2N (2000)
 #   BENCH_BEV_MEM_PAIRS=N  socketpairs for the idle-bufferevent RSS test, one
@@ -66,7 +67,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 else
   d_reps=7 d_pw=100000 d_pr=10 d_tp=10000 d_to=1000000 d_tf=200000 d_tr=3
   d_cgw=20000 d_cgo=100000 d_cgf=20000 d_mt=200000 d_mp=8000
-  d_bs=1.0 d_cgbs=0.1 d_bm=10000 d_bbm=1000 d_br=3 d_stm=1000 d_cgbm=2000 d_bmp=5000 d_bevreps=15
+  d_bs=1.0 d_cgbs=0.1 d_bm=10000 d_bbm=1000 d_br=3 d_stm=1000 d_cgbm=2000 d_bmp=5000 d_bevreps=40
 fi
 REPS=${BENCH_REPS:-$d_reps}
 PIPE_WRITES=${BENCH_PIPE_WRITES:-$d_pw}
@@ -619,15 +620,21 @@ row() {
     printf "%-44s %-12s %11s %11s %9s %10s%s\n", label, unit, v, l, ratio, (r == "-" ? "" : r), note
   }'
 }
-# pair_row LABEL NAME [TARGET] : the median of recorded vigil/libevent ratios, with its
-# spread (min..max), noted against TARGET if given.
+# pair_row LABEL NAME [TARGET] : the median of recorded vigil/libevent ratios, with the
+# 95% confidence interval of that median, noted against TARGET if given. The interval
+# needs no assumption about the ratios' distribution: for n values in order it runs
+# from the k-th to the (n+1-k)-th, k = n/2 - 0.98 sqrt(n) (the binomial bound for the
+# median); it is left out below 6 values.
 pair_row() {
-  local q spread
+  local q ci
   q=$(median "$2" vigil)
-  spread=$(spread "$2" vigil)
-  awk -v label="$1" -v q="$q" -v s="$spread" -v target="${3:-}" 'BEGIN {
+  ci=$(sort -g "$LOGS/val.$2.vigil" 2>/dev/null | awk '{ v[NR] = $1 } END {
+    n = NR; if (n < 6) exit
+    k = int(n / 2 - 0.98 * sqrt(n)); if (k < 1) k = 1
+    printf "ci95 %.2f..%.2f\n", v[k], v[n + 1 - k] }')
+  awk -v label="$1" -v q="$q" -v s="$ci" -v target="${3:-}" 'BEGIN {
     if (q !~ /^[0-9.e+-]+$/) { printf "%-44s %-12s %11s\n", label, "ratio", "-"; exit }
-    printf "%-44s %-12s %11s %11s %8.2fx %10s", label, "ratio", "", "", q, s
+    printf "%-44s %-12s %11s %11s %8.2fx %15s", label, "ratio", "", "", q, s
     if (target != "") printf "  target >=%sx: %s", target, (q + 1e-9 >= target ? "met" : "MISSED")
     printf "\n"
   }'
@@ -696,7 +703,7 @@ bev_label() {
     set -- $cfg
     row "$(bev_label "$1" "$2" "$3")" "MB/s" "bev_${1}_c${2}_s$3" bufferevent_bench tput "$BEV_TARGET"
   done
-  echo "[throughput: median of the per-repetition ratios vigil/libevent, same runs]"
+  echo "[throughput: median of the per-repetition ratios vigil/libevent (95% confidence interval), same runs]"
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
     pair_row "$(bev_label "$1" "$2" "$3")" "bevpair_${1}_c${2}_s$3" "$BEV_TARGET"
