@@ -68,9 +68,10 @@ constexpr int kMaxReadIov = 4;
 
 bool locked_mode(const evbuffer* b) { return b->lock && vigil::threads_enabled(); }
 
-// A buffer with no lock and no file chunks waiting to be loaded (load_file_chunks): its
-// bytes can be read in place without the guard, so the common case of the calls that
-// only look (copyout, copyout_from) runs without a stack frame.
+// A buffer with no lock that does not drain to a descriptor (so holds no file chunks
+// waiting to be loaded, load_file_chunks): its bytes can be read in place without the
+// guard, so the common case of the calls that only look (copyout, copyout_from) runs
+// without a stack frame.
 inline bool unguarded(const evbuffer* b) {
     return b && !b->lock && !(b->flags & EVBUFFER_FLAG_DRAINS_TO_FD);
 }
@@ -435,7 +436,7 @@ inline bool empty_in_place(evbuffer* b) {
 void drain_internal(evbuffer* b, size_t len) {
     if (len >= b->total) {
         if (empty_in_place(b)) return;
-        // Otherwise the last data chunk is kept, cut down to kKeepMax.
+        // Otherwise the last data chunk, if writable, is kept (cut down to kKeepMax if bigger).
         Chunk* keep = b->last_data;
         if (keep && !keep->writable()) keep = nullptr;
         if (keep) {
@@ -1252,9 +1253,10 @@ int evbuffer_commit_space(struct evbuffer* b, struct evbuffer_iovec* vec, int n_
 
 // ---- adding and removing
 
-// evbuffer_add, evbuffer_remove and evbuffer_prepend handle their common case on a
-// plain buffer in place, frame-free, and leave everything else (bad arguments, locks,
-// callbacks, new chunks) to these out-of-line halves.
+// The exported calls a message parser makes for every message handle their common case
+// in place, frame-free, and leave everything else (bad arguments, locks, callbacks where
+// they matter, file chunks not yet loaded, several chunks, new chunks) to these
+// out-of-line halves.
 namespace {
 __attribute__((noinline)) int add_slow(evbuffer* b, const void* data, size_t datlen) {
     if (!b || (!data && datlen)) return -1;
@@ -1277,7 +1279,7 @@ __attribute__((noinline)) ev_ssize_t copyout_slow(evbuffer* b, const evbuffer_pt
     return copyout_from(b, pos, out, datlen);
 }
 
-// Whether datlen bytes from index i of chunk c (1 <= datlen, i < c->off) lie in c.
+// Whether c is a chunk and datlen > 0 bytes from its index i lie in it.
 inline bool within_chunk(const Chunk* c, size_t i, size_t datlen) {
     return c && i < c->off && datlen - 1 < c->off - i;
 }
@@ -1285,14 +1287,14 @@ inline bool within_chunk(const Chunk* c, size_t i, size_t datlen) {
 
 int evbuffer_add(struct evbuffer* b, const void* data, size_t datlen) {
     // (Appending never reads the buffer's bytes, so file chunks not yet loaded do not matter.)
-    if (VIGIL_LIKELY(b && !b->lock && data && !b->freeze_end)) {
+    if (VIGIL_LIKELY(b && !b->lock && data && !b->freeze_end && datlen <= SIZE_MAX - b->total)) {
         if (!b->cbs) {
             // What reporting to no callbacks leaves; stored before the copy, so that
             // nothing is live across a call into memcpy and the path needs no frame.
             b->n_add = b->n_del = 0;
             if (add_in_place(b, data, datlen)) return 0;
         } else if (add_in_place(b, data, datlen)) {
-            // A bufferevent's output: its callback schedules the write.
+            // (A bufferevent's output, say: its callback schedules the write.)
             b->n_add += datlen;
             run_callbacks(b, false);
             return 0;
@@ -1320,7 +1322,9 @@ ev_ssize_t evbuffer_copyout(struct evbuffer* b, void* data_out, size_t datlen) {
 
 ev_ssize_t evbuffer_copyout_from(struct evbuffer* b, const struct evbuffer_ptr* pos, void* data_out,
                                  size_t datlen) {
-    if (VIGIL_LIKELY(unguarded(b) && pos && data_out && !b->freeze_start)) {
+    // (The position's own checks as in copyout_from: in the buffer, and no ev_ssize_t overflow.)
+    if (VIGIL_LIKELY(unguarded(b) && pos && data_out && !b->freeze_start && pos->pos >= 0 &&
+                     size_t(pos->pos) <= b->total && datlen <= size_t(EV_SSIZE_MAX - pos->pos))) {
         const Chunk* c = static_cast<const Chunk*>(pos->internal_.chain);
         size_t i = pos->internal_.pos_in_chain;
         if (within_chunk(c, i, datlen)) {

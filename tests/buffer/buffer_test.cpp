@@ -1046,6 +1046,39 @@ TEST(BadInput, HugeLengthsLeaveBufferUnchanged) {
     EXPECT_EQ(contents(dst), "abcd");
 }
 
+// A buffer whose length is near the top of size_t (references to bytes that are never
+// read): one byte more, or a copy whose end would pass EV_SSIZE_MAX, is refused.
+TEST(BadInput, LengthsNearTheTop) {
+    static const char never_read[1] = {'x'};
+    Buf c;
+    ASSERT_EQ(evbuffer_add_reference(c, never_read, size_t(EV_SSIZE_MAX) - 1, nullptr, nullptr), 0);
+    ASSERT_EQ(evbuffer_add_reference(c, "abcd", 4, nullptr, nullptr), 0);
+    evbuffer_ptr p;
+    ASSERT_EQ(evbuffer_ptr_set(c, &p, size_t(EV_SSIZE_MAX) - 1, EVBUFFER_PTR_SET), 0);
+    char out[4] = {};
+    EXPECT_EQ(evbuffer_copyout_from(c, &p, out, 4), -1);
+    EXPECT_EQ(evbuffer_copyout_from(c, &p, out, 1), 1);
+    EXPECT_EQ(out[0], 'a');
+
+    Buf b;
+    CbLog log;
+    ASSERT_NE(evbuffer_add_cb(b, CbLog::cb, &log), nullptr);
+    ASSERT_EQ(evbuffer_add_reference(b, never_read, size_t(EV_SSIZE_MAX), nullptr, nullptr), 0);
+    ASSERT_EQ(evbuffer_add_reference(b, never_read, size_t(EV_SSIZE_MAX), nullptr, nullptr), 0);
+#ifdef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
+    // libevent 2.1.12 refuses even this byte: it sizes the chain for it after the
+    // reference before it, and cannot allocate that much.
+    EXPECT_EQ(evbuffer_add(b, "a", 1), -1);
+#else
+    ASSERT_EQ(evbuffer_add(b, "a", 1), 0);
+    EXPECT_EQ(evbuffer_get_length(b), SIZE_MAX);
+    // Now into the room behind "a", with a callback to tell: still refused.
+    EXPECT_EQ(evbuffer_add(b, "b", 1), -1);
+    EXPECT_EQ(evbuffer_get_length(b), SIZE_MAX);
+    EXPECT_EQ(log.calls.size(), 3u);
+#endif
+}
+
 // ---- freeze
 
 TEST(Freeze, EndRefusesAdds) {
