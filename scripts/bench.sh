@@ -371,6 +371,16 @@ for rep in $(seq 1 "$REPS"); do
     done
   fi
 done
+# record_pair NAME OUTPREFIX REP : records this repetition's vigil/libevent echo MB/s,
+# from the two runs OUTPREFIX.{vigil,libevent}.REP.out made a second apart.
+record_pair() {
+  local v l
+  v=$(field "$2.vigil.$3.out" bev_echo mb_s)
+  l=$(field "$2.libevent.$3.out" bev_echo mb_s)
+  [ -n "$v" ] && [ -n "$l" ] &&
+    record "$1" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
+  return 0
+}
 log "bufferevent echo: $BEV_REPS alternating repetitions"
 for rep in $(seq 1 "$BEV_REPS"); do
   for cfg in "${BEV_CONFIGS[@]}"; do
@@ -386,11 +396,7 @@ for rep in $(seq 1 "$BEV_REPS"); do
       record "bev_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo mb_s)"
       record "bevcpu_${t}_c${c}_s$sz" "$lib" "$(field "$out" bev_echo cpu_mb_s)"
     done
-    # This repetition's vigil/libevent, from two runs a second apart.
-    v=$(field "$LOGS/bev.$t.c$c.s$sz.vigil.$rep.out" bev_echo mb_s)
-    l=$(field "$LOGS/bev.$t.c$c.s$sz.libevent.$rep.out" bev_echo mb_s)
-    [ -n "$v" ] && [ -n "$l" ] &&
-      record "bevpair_${t}_c${c}_s$sz" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
+    record_pair "bevpair_${t}_c${c}_s$sz" "$LOGS/bev.$t.c$c.s$sz" "$rep"
   done
   for cfg in "${WIN_CONFIGS[@]}"; do
     set -- $cfg
@@ -402,10 +408,7 @@ for rep in $(seq 1 "$BEV_REPS"); do
       run "$out" "$(exe bufferevent_bench "$lib")" -t "$t" -c "$c" -s 64 -w "$w" -m "$((BEV_MSGS * w))" -r "$BEV_ROUNDS"
       record "bevw_${t}_c${c}_w$w" "$lib" "$(field "$out" bev_echo mb_s)"
     done
-    v=$(field "$LOGS/bevw.$t.c$c.w$w.vigil.$rep.out" bev_echo mb_s)
-    l=$(field "$LOGS/bevw.$t.c$c.w$w.libevent.$rep.out" bev_echo mb_s)
-    [ -n "$v" ] && [ -n "$l" ] &&
-      record "bevwpair_${t}_c${c}_w$w" vigil "$(awk -v v="$v" -v l="$l" 'BEGIN { if (l > 0) printf "%.4f\n", v / l }')"
+    record_pair "bevwpair_${t}_c${c}_w$w" "$LOGS/bevw.$t.c$c.w$w" "$rep"
   done
 done
 
