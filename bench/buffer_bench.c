@@ -62,12 +62,6 @@
 
 #include "bench_common.h"
 
-#if defined(__GNUC__)
-#define BENCH_NOINLINE __attribute__((noinline))
-#else
-#define BENCH_NOINLINE
-#endif
-
 static double scale = 1.0;
 static int floor_mode; /* -F */
 static int rounds = 5;

@@ -34,6 +34,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_struct.h>
 #include <event2/bufferevent_compat.h>
-/* tag.h and tag_compat.h join here with the RPC work. */
+#include <event2/tag.h>
+#include <event2/tag_compat.h>
 
 #endif /* VIGIL_EVENT_H_ */

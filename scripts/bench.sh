@@ -31,8 +31,8 @@
 #   BENCH_CG_TIMER_FIRE=N  callgrind fire: N timers, 1 vs 2 rounds (20000)
 #   BENCH_MEM_TIMERS=N     pending timers for the RSS test (200000)
 #   BENCH_MEM_PAIRS=N      socketpairs for the RSS test (8000, capped by ulimit -n)
-#   BENCH_BUF_SCALE=X      buffer_bench operation-count scale (1.0)
-#   BENCH_CG_BUF_SCALE=X   callgrind buffer_bench: runs at X and 2X (0.1)
+#   BENCH_BUF_SCALE=X      buffer_bench and tag_bench operation-count scale (1.0)
+#   BENCH_CG_BUF_SCALE=X   callgrind buffer_bench and tag_bench: runs at X and 2X (0.1)
 #   BENCH_BEV_MSGS=N       bufferevent echo: 64 B messages per round (10000)
 #   BENCH_BEV_BIGMSGS=N    bufferevent echo: 64 KiB messages per round (1000)
 #   BENCH_BEV_ROUNDS=N     bufferevent echo rounds per run, median taken (3)
@@ -100,6 +100,8 @@ RUN_TIMEOUT=${BENCH_TIMEOUT:-300}
 PIPE_CONFIGS=("100 1" "1000 100")
 # buffer_bench cases (each a time row and a callgrind row).
 BUF_CASES=(small large move addbuf search readln_crlf readln_lf prepend reserve)
+# tag_bench cases (each a time row and a callgrind row).
+TAG_CASES=(marshal unmarshal skim)
 # bufferevent echo configurations: "transport connections message-size".
 BEV_CONFIGS=("unix 1 64" "unix 1 65536" "unix 100 64" "unix 100 65536"
              "tcp 1 64" "tcp 1 65536" "tcp 100 64" "tcp 100 65536")
@@ -196,7 +198,7 @@ LIBS=(vigil)
 # n/a in the table, not a failure.
 missing() { [ -e "$LOGS/missing.$1.$2" ]; }
 for lib in "${LIBS[@]}"; do
-  for prog in pipe_bench timer_bench mem_bench thread_bench buffer_bench bufferevent_bench; do
+  for prog in pipe_bench timer_bench mem_bench thread_bench buffer_bench bufferevent_bench tag_bench; do
     if [ ! -x "$BIN/${prog}_$lib" ]; then
       touch "$LOGS/missing.$prog.$lib"
       log "no ${prog}_$lib in the build: its figures are n/a"
@@ -306,6 +308,7 @@ for lib in "${LIBS[@]}"; do
   if [ "$DO_MEM" = 1 ]; then smoke mem_bench "$lib" -k 2000 -p 100; fi
   smoke thread_bench "$lib" -n 200 -b 2000 -r 1
   smoke buffer_bench "$lib" -s 0.01 -r 1 -u 0
+  smoke tag_bench "$lib" -s 0.01 -r 1
   # odd sizes, a window of 2, > 32 descriptors, every byte checked (-V)
   smoke bufferevent_bench "$lib" -t unix -c 3 -s 100 -w 2 -m 300 -r 2 -V
   smoke bufferevent_bench "$lib" -t tcp -c 40 -s 65536 -w 2 -m 80 -r 2 -V
@@ -360,6 +363,15 @@ for rep in $(seq 1 "$REPS"); do
       unit=ns_op
       [ "$c" = search ] && unit=us_op
       record "buf_$c" "$lib" "$(field "$out" "buffer_$c" "$unit")"
+    done
+  done
+  for lib in "${LIBS[@]}"; do
+    broken tag_bench "$lib" && continue
+    out=$LOGS/tag.$lib.$rep.out
+    log "rep $rep/$REPS event tagging $lib"
+    run "$out" "$BIN/tag_bench_$lib" -s "$BUF_SCALE" -r 3
+    for c in "${TAG_CASES[@]}"; do
+      record "tag_$c" "$lib" "$(field "$out" "tag_$c" ns_op)"
     done
   done
   if ! broken buffer_bench vigil; then
@@ -441,6 +453,21 @@ cg_fn() {
     } END { if (hit) printf "%.0f\n", s }' "$1" 2>/dev/null
 }
 
+# cg_timed PREFIX EXE ARGS... : callgrind of EXE's timed_* functions only, run with
+# -s $s1 and with -s $s2 (PREFIX.1, PREFIX.2), each annotated inclusively into
+# PREFIX.k.annotate for cg_fn. Returns non-zero (having said why) if a step fails.
+cg_timed() {
+  local p=$1 exe=$2 k s
+  shift 2
+  for k in 1 2; do
+    s=$s1
+    [ "$k" = 2 ] && s=$s2
+    cg_total "$p.$k" --toggle-collect='timed_*' -- "$exe" -s "$s" "$@" >/dev/null || return 1
+    callgrind_annotate --inclusive=yes --threshold=100 "$p.$k.cg" >"$p.$k.annotate" 2>&1 ||
+      { fail "callgrind_annotate $p.$k.cg -- see $p.$k.annotate"; return 1; }
+  done
+}
+
 # cg_pair NAME LIB DIVISOR PREFIX1 PREFIX2 : records (I2 - I1) / DIVISOR.
 cg_record() {
   local name=$1 lib=$2 i1=$3 i2=$4 div=$5
@@ -507,18 +534,26 @@ if [ "$DO_CG" = 1 ]; then
     exe=$BIN/buffer_bench_$lib
     log "callgrind evbuffer (all cases) $lib"
     p=$LOGS/cg.buf.$lib
-    cg_total "$p.1" --toggle-collect='timed_*' -- "$exe" -s "$s1" -r 1 -u 0 >/dev/null || continue
-    cg_total "$p.2" --toggle-collect='timed_*' -- "$exe" -s "$s2" -r 1 -u 0 >/dev/null || continue
-    for k in 1 2; do
-      callgrind_annotate --inclusive=yes --threshold=100 "$p.$k.cg" >"$p.$k.annotate" 2>&1 ||
-        { fail "callgrind_annotate $p.$k.cg -- see $p.$k.annotate"; continue 2; }
-    done
+    cg_timed "$p" "$exe" -r 1 -u 0 || continue
     for c in "${BUF_CASES[@]}"; do
       i1=$(cg_fn "$p.1.annotate" "timed_$c") i2=$(cg_fn "$p.2.annotate" "timed_$c")
       o1=$(field "$p.1.out" "buffer_$c" ops) o2=$(field "$p.2.out" "buffer_$c" ops)
       # search: per KiB scanned, not per 1 MiB search
       [ "$c" = search ] && [ -n "$o1" ] && [ -n "$o2" ] && o1=$(( o1 * 1024 )) o2=$(( o2 * 1024 ))
       [ -n "$o1" ] && [ -n "$o2" ] && cg_record "cg_buf_$c" "$lib" "$i1" "$i2" "$(( o2 - o1 ))"
+    done
+  done
+  # event tagging: the timed sections only, at scale S and 2S, split by case.
+  for lib in "${LIBS[@]}"; do
+    broken tag_bench "$lib" && continue
+    exe=$BIN/tag_bench_$lib
+    log "callgrind event tagging (all cases) $lib"
+    p=$LOGS/cg.tag.$lib
+    cg_timed "$p" "$exe" -r 1 -u 0 || continue
+    for c in "${TAG_CASES[@]}"; do
+      i1=$(cg_fn "$p.1.annotate" "timed_$c") i2=$(cg_fn "$p.2.annotate" "timed_$c")
+      o1=$(field "$p.1.out" "tag_$c" ops) o2=$(field "$p.2.out" "tag_$c" ops)
+      [ -n "$o1" ] && [ -n "$o2" ] && cg_record "cg_tag_$c" "$lib" "$i1" "$i2" "$(( o2 - o1 ))"
     done
   done
   # bufferevent echo, whole process, per message (both ends' work).
@@ -662,6 +697,14 @@ buf_unit() {
     readln_*) echo "$2/line" ;; *) echo "$2/op" ;;
   esac
 }
+# tag_label CASE : the table label of a tag_bench case (a message is four records).
+tag_label() {
+  case "$1" in
+    marshal) echo "evtag marshal, 4-record message" ;;
+    unmarshal) echo "evtag unmarshal, 4-record message" ;;
+    skim) echo "evtag peek+peek_length+consume x4" ;;
+  esac
+}
 # bev_label TRANSPORT CONNS SIZE
 bev_label() {
   local sz=$3
@@ -701,6 +744,9 @@ bev_label() {
   for c in "${BUF_CASES[@]}"; do
     row "$(buf_label "$c")" "$(buf_unit "$c" ns)" "buf_$c" buffer_bench
   done
+  for c in "${TAG_CASES[@]}"; do
+    row "$(tag_label "$c")" "ns/msg" "tag_$c" tag_bench
+  done
   echo "[throughput]"
   for cfg in "${BEV_CONFIGS[@]}"; do
     set -- $cfg
@@ -739,6 +785,9 @@ bev_label() {
     row "common-timeout fire, loop only" "instr/timer" cg_cfire_loop timer_bench
     for c in "${BUF_CASES[@]}"; do
       row "$(buf_label "$c")" "$(buf_unit "$c" instr)" "cg_buf_$c" buffer_bench
+    done
+    for c in "${TAG_CASES[@]}"; do
+      row "$(tag_label "$c")" "instr/msg" "cg_tag_$c" tag_bench
     done
     for cfg in "${CG_BEV_CONFIGS[@]}"; do
       set -- $cfg

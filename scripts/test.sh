@@ -293,7 +293,7 @@ else
   # The headers of the components that are done; each new component adds its own.
   # api checks that top/event.h (the 1.4-style include) makes the event, buffer and
   # bufferevent functions of these headers visible, as libevent's does.
-  done_headers="event.h,event_compat.h,event_struct.h,util.h,thread.h,buffer.h,buffer_compat.h,listener.h,bufferevent.h,bufferevent_compat.h,bufferevent_struct.h"
+  done_headers="event.h,event_compat.h,event_struct.h,util.h,thread.h,buffer.h,buffer_compat.h,listener.h,bufferevent.h,bufferevent_compat.h,bufferevent_struct.h,tag.h,tag_compat.h"
   abi_check layout "--headers=$done_headers,top/evutil.h,top/event.h" layout "$repo/include"
   abi_check api "--headers=$done_headers,top/evutil.h,top/event.h" api "$repo/include"
   abi_check symbols "--headers=$done_headers" symbols "$repo/build/lib"

@@ -83,24 +83,27 @@ char* mm_strdup(const char* s) {
     return d;
 }
 
-void log_message(int severity, const char* fmt, ...) {
+static void log_va(int severity, bool with_errno, const char* fmt, va_list ap) {
+    const int err = errno;
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    if (with_errno && n >= 0 && size_t(n) < sizeof buf)
+        snprintf(buf + n, sizeof buf - size_t(n), ": %s", strerror(err));
     emit(severity, buf);
 }
 
-void log_errno(const char* fmt, ...) {
-    int err = errno;
-    char buf[1024];
+void log_message(int severity, const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    log_va(severity, false, fmt, ap);
     va_end(ap);
-    if (n >= 0 && size_t(n) < sizeof buf) snprintf(buf + n, sizeof buf - size_t(n), ": %s", strerror(err));
-    emit(EVENT_LOG_WARN, buf);
+}
+
+void log_errno(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    log_va(EVENT_LOG_WARN, true, fmt, ap);
+    va_end(ap);
 }
 
 void fatal(const char* fmt, ...) {
@@ -187,6 +190,34 @@ VIGIL_EXPORT void event_enable_debug_mode(void) {
     event_debug_mode_on_ = 1;
     g_debug_mode = true;
 }
+
+// libevent_core exports its allocator and log entry points under these internal names
+// for libevent_extra; vigil's extra library uses them the same way, and binaries built
+// against libevent may refer to them.
+VIGIL_EXPORT void* event_mm_malloc_(size_t n) { return mm_malloc(n); }
+VIGIL_EXPORT void* event_mm_calloc_(size_t count, size_t size) { return mm_calloc(count, size); }
+VIGIL_EXPORT void* event_mm_realloc_(void* p, size_t n) { return mm_realloc(p, n); }
+VIGIL_EXPORT void event_mm_free_(void* p) { mm_free(p); }
+VIGIL_EXPORT char* event_mm_strdup_(const char* s) {
+    if (!s) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return mm_strdup(s);
+}
+
+#define VIGIL_LOG_ENTRY(name, severity, with_errno) \
+    VIGIL_EXPORT void name(const char* fmt, ...) {  \
+        va_list ap;                                 \
+        va_start(ap, fmt);                          \
+        log_va(severity, with_errno, fmt, ap);      \
+        va_end(ap);                                 \
+    }
+VIGIL_LOG_ENTRY(event_warn, EVENT_LOG_WARN, true)
+VIGIL_LOG_ENTRY(event_warnx, EVENT_LOG_WARN, false)
+VIGIL_LOG_ENTRY(event_msgx, EVENT_LOG_MSG, false)
+VIGIL_LOG_ENTRY(event_debugx_, EVENT_LOG_DEBUG, false)
+#undef VIGIL_LOG_ENTRY
 
 VIGIL_EXPORT void event_debug_unassign(struct event* ev) {
     if (!ev) return;

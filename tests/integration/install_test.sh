@@ -42,8 +42,9 @@ log "installed into $prefix ($(grep -c '^-- ' "$work/install.log") files)"
 # 2. layout
 libdir="$prefix/lib"
 for f in lib/libevent_core-2.1.so.7 lib/libevent_core.so lib/libevent-2.1.so.7 lib/libevent.so \
-         lib/libevent_core.a lib/libevent.a \
-         lib/pkgconfig/libevent.pc lib/pkgconfig/libevent_core.pc \
+         lib/libevent_extra-2.1.so.7 lib/libevent_extra.so \
+         lib/libevent_core.a lib/libevent.a lib/libevent_extra.a \
+         lib/pkgconfig/libevent.pc lib/pkgconfig/libevent_core.pc lib/pkgconfig/libevent_extra.pc \
          include/event2/event.h \
          lib/cmake/libevent/LibeventConfig.cmake lib/cmake/libevent/LibeventConfigVersion.cmake; do
   if [[ ! -e "$prefix/$f" ]]; then
@@ -54,7 +55,7 @@ for f in lib/libevent_core-2.1.so.7 lib/libevent_core.so lib/libevent-2.1.so.7 l
     fi
   fi
 done
-for name in event_core event; do
+for name in event_core event event_extra; do
   so="$libdir/lib$name-2.1.so.7"
   [[ -e "$so" ]] || continue
   soname="$(readelf -d "$so" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')"
