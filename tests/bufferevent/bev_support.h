@@ -64,11 +64,13 @@ using vigil_test::LogCapture;
 
 // ---------------------------------------------------------------- time ----
 
-// now_ms() (CLOCK_MONOTONIC), tv_ms(), kLate (upper slack for "it happened, and not
-// absurdly late") and kEarly (lower slack: a coarse clock tick) come from
-// ../support/clock.h.
-using vigil_test::kEarly;
+// now_ms() (CLOCK_MONOTONIC), tv_ms() and kLate (upper slack for "it happened, and not
+// absurdly late") come from ../support/clock.h, as do coarse_now_ms() (the clock the
+// suites' bases, none with EVENT_BASE_FLAG_PRECISE_TIMER, time events with: a timeout
+// measured on it from before arming is never short) and kMicrosecond.
+using vigil_test::coarse_now_ms;
 using vigil_test::kLate;
+using vigil_test::kMicrosecond;
 using vigil_test::now_ms;
 using vigil_test::tv_ms;
 
@@ -302,7 +304,7 @@ struct Rec {
   std::string got;                 // data drained by the default read behaviour
   std::vector<size_t> in_len;      // input length on entry to each read callback
   std::vector<size_t> out_len;     // output length on entry to each write callback
-  std::vector<double> event_ms;    // when each event callback ran
+  std::vector<double> event_ms;    // when each event callback ran, on coarse_now_ms()
   bool auto_drain = true;
   bool in_call = false;            // set by a test around an API call
   int called_inside = 0;           // callbacks that ran while in_call was set
@@ -347,7 +349,7 @@ struct Rec {
     auto* r = static_cast<Rec*>(arg);
     r->events.push_back(what);
     r->errnos.push_back(err);
-    r->event_ms.push_back(now_ms());
+    r->event_ms.push_back(coarse_now_ms());
     r->order += 'e';
     r->last_bev = bev;
     if (r->in_call) r->called_inside++;

@@ -262,14 +262,15 @@ TEST_P(Core, SignalWithTimeout) {
   event_free(e);
 
   Hits once;
+  once.precise_clock = precise_timer();
   event* o = event_new(base, SIGUSR1, EV_SIGNAL, hit_cb, &once);
   timeval quick = tv_ms(20);
-  double t0 = now_ms();
+  double t0 = base_clock_ms(precise_timer());
   ASSERT_EQ(event_add(o, &quick), 0);
   EXPECT_EQ(event_base_dispatch(base), 1);
   EXPECT_EQ(once.n, 1);
   EXPECT_EQ(once.last_what, EV_TIMEOUT);
-  EXPECT_GE(once.last_ms - t0, 20 - kEarly);
+  EXPECT_GE(once.last_ms - t0, 20 - kMicrosecond);
   EXPECT_FALSE(event_pending(o, EV_SIGNAL | EV_TIMEOUT, nullptr));
   event_free(o);
 }

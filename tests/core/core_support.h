@@ -40,11 +40,14 @@ namespace vt {
 
 // ---------------------------------------------------------------- time ----
 
-// now_ms() (CLOCK_MONOTONIC, the precise clock), tv_ms(), kLate (upper bound for
-// "it happened, and not absurdly late" on a loaded machine) and kEarly (lower slack: a
-// coarse clock tick) come from ../support/clock.h.
-using vigil_test::kEarly;
+// now_ms() (CLOCK_MONOTONIC, the precise clock), tv_ms() and kLate (upper bound for
+// "it happened, and not absurdly late" on a loaded machine) come from
+// ../support/clock.h, as do base_clock_ms() (the clock a base times its events with,
+// on which a timeout measured from before arming is never short) and kMicrosecond.
+using vigil_test::base_clock_ms;
+using vigil_test::coarse_now_ms;
 using vigil_test::kLate;
+using vigil_test::kMicrosecond;
 using vigil_test::now_ms;
 using vigil_test::tv_ms;
 
@@ -81,7 +84,8 @@ struct Hits {
   short last_what = 0;
   short all_what = 0;
   evutil_socket_t last_fd = -2;
-  double last_ms = 0;
+  double last_ms = 0;         // on base_clock_ms(precise_clock)
+  bool precise_clock = true;  // false for a timer on a base without PRECISE_TIMER
   std::vector<short> whats;
 };
 
@@ -91,7 +95,7 @@ inline void hit_cb(evutil_socket_t fd, short what, void* arg) {
   h->last_what = what;
   h->all_what = static_cast<short>(h->all_what | what);
   h->last_fd = fd;
-  h->last_ms = now_ms();
+  h->last_ms = base_clock_ms(h->precise_clock);
   h->whats.push_back(what);
 }
 
@@ -163,6 +167,7 @@ class Core : public ::testing::TestWithParam<BackendSpec> {
   }
   bool has(int feature) const { return (GetParam().features & feature) != 0; }
   bool is_epoll() const { return std::strncmp(GetParam().method, "epoll", 5) == 0; }
+  bool precise_timer() const { return (GetParam().flags & EVENT_BASE_FLAG_PRECISE_TIMER) != 0; }
 
   event_base* base = nullptr;
 };

@@ -18,12 +18,24 @@ inline double now_ms() {
 // Milliseconds on CLOCK_MONOTONIC_COARSE, the clock vigil and libevent 2.1.12 time events
 // with on a base without EVENT_BASE_FLAG_PRECISE_TIMER. A timeout measured on it from a
 // moment before the timer was armed is never short, however late the machine's ticks
-// come, so such a test needs no kEarly slack.
+// come (the precise clock, read the same way, can show it up to a few ticks short).
 inline double coarse_now_ms() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
+
+// Milliseconds on the clock a base times its events with: CLOCK_MONOTONIC with
+// EVENT_BASE_FLAG_PRECISE_TIMER, else CLOCK_MONOTONIC_COARSE. Read before the library
+// reads it to arm a timer (so, for a timer armed in a callback, before that loop
+// iteration began) and again when or after the callback runs, the two are at least
+// the timeout apart: the deadline is the library's "now" at arming plus the timeout,
+// and it fires only once its "now" has reached it.
+inline double base_clock_ms(bool precise) { return precise ? now_ms() : coarse_now_ms(); }
+
+// Both libraries keep time in whole microseconds, truncated, so a timeout measured as
+// above can come out this much short, no more.
+constexpr double kMicrosecond = 0.001;
 
 inline timeval tv_ms(long ms) {
   timeval tv{};
@@ -34,18 +46,5 @@ inline timeval tv_ms(long ms) {
 
 // Upper slack for "it happened, and not absurdly late" on a loaded 2-core machine.
 constexpr double kLate = 2000.0;
-
-// Lower slack for "not early". Without EVENT_BASE_FLAG_PRECISE_TIMER both vigil and
-// libevent 2.1.12 read CLOCK_MONOTONIC_COARSE, which lags the precise clock by a kernel
-// tick (4 ms at HZ=250, 10 ms at HZ=100) and, in a virtual machine whose ticks arrive
-// late, by some milliseconds more (7.5 ms seen with 4 ms ticks), so a deadline taken
-// from it can fall that far before the caller's precise "now" and the timer fires that
-// much early. One tick, measured on this machine, plus 8 ms.
-inline double coarse_tick_ms() {
-  timespec res{};
-  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return 10.0;
-  return static_cast<double>(res.tv_sec) * 1e3 + static_cast<double>(res.tv_nsec) / 1e6;
-}
-inline const double kEarly = coarse_tick_ms() + 8.0;
 
 }  // namespace vigil_test
