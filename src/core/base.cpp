@@ -453,7 +453,14 @@ VIGIL_EXPORT int event_reinit(struct event_base* base) {
 }
 
 VIGIL_EXPORT int evthread_make_base_notifiable(struct event_base* base) {
-    if (!base || !base->th_lock) return -1;
+    if (!base) return -1;
+    if (!base->th_lock) {
+        // libevent adds the wake-up channel anyway; vigil refuses, since nothing may
+        // touch an unlocked base from another thread (see docs/ARCHITECTURE.md).
+        vigil_warn("evthread_make_base_notifiable: the base has no lock (EVENT_BASE_FLAG_NOLOCK, or no "
+                   "thread support when it was made), so other threads cannot use it");
+        return -1;
+    }
     BaseGuard g(base);
     return base->make_notifiable();
 }
