@@ -1,8 +1,9 @@
 // libFuzzer target: event tagging (event2/tag.h), every answer checked against a model.
 //
 // The input is: a byte choosing how the rest is cut into chunks, a byte giving the tag
-// the unmarshal calls ask for, a byte giving the length evtag_unmarshal_fixed asks for,
-// then the bytes a peer sent. Every decoding call of tag.h runs on its own fresh buffer
+// the unmarshal calls ask for (0xff: the tag the bytes start with, so that long tags
+// match too), a byte giving the length evtag_unmarshal_fixed asks for, then the bytes a
+// peer sent. Every decoding call of tag.h runs on its own fresh buffer
 // holding those bytes, and its return value, what it stored, and the bytes it left are
 // compared with a model: the std::string the buffer holds, read the way libevent 2.1.12
 // reads it (the tag and length are taken first, a number may run past its payload, a
@@ -323,9 +324,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3) return 0;
   Input in;
   in.cut = data[0];
-  in.need_tag = data[1];
   in.fixed_len = data[2] % 16;
   in.bytes.assign(reinterpret_cast<const char*>(data + 3), size - 3);
+  in.need_tag = data[1];
+  if (data[1] == 0xff)
+    if (auto t = model_tag(in.bytes, 0)) in.need_tag = uint32_t(t->value);
   check_tags(in);
   check_numbers(in);
   check_headers(in);

@@ -1,20 +1,16 @@
 // What libevent_core exports beyond the public headers for the libraries built on it
 // (libevent_extra): the replaceable allocator and the log, under libevent's internal
-// names. Code in src/rpc (and later dns, http) uses these instead of vigil::mm_malloc
-// and vigil::log_message, which are hidden inside libevent_core.
+// names (src/core/log.cpp defines them, with event_mm_calloc_, _realloc_, _strdup_,
+// event_msgx, event_debugx_, event_err and co. for binaries that refer to them). Code in
+// src/rpc (and later dns, http) uses these, since vigil::mm_malloc and
+// vigil::log_message are hidden inside libevent_core.
 #pragma once
 
 #include <stddef.h>
 
 extern "C" {
 void* event_mm_malloc_(size_t n);
-void* event_mm_calloc_(size_t count, size_t size);
-void* event_mm_realloc_(void* p, size_t n);
 void event_mm_free_(void* p);
-char* event_mm_strdup_(const char* s);
-
 void event_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void event_warnx(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void event_msgx(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void event_debugx_(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 }

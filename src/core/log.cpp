@@ -83,7 +83,9 @@ char* mm_strdup(const char* s) {
     return d;
 }
 
+// As libevent's, debug messages are dropped unless event_enable_debug_logging is on.
 static void log_va(int severity, bool with_errno, const char* fmt, va_list ap) {
+    if (severity == EVENT_LOG_DEBUG && !event_debug_logging_mask_) return;
     const int err = errno;
     char buf[1024];
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
@@ -106,21 +108,27 @@ void log_errno(const char* fmt, ...) {
     va_end(ap);
 }
 
+// libevent's code for internal assertion failures.
+constexpr int kAbortCode = int(0xdeaddead);
+
+// Ends the program after a fatal error, as libevent does: through the fatal callback
+// (which may not return: if it does, the program exits anyway), else abort() for an
+// internal error and exit(code) for the others.
+[[noreturn]] static void exit_with(int code) {
+    if (g_fatal_cb) {
+        g_fatal_cb(code);
+        exit(code);
+    }
+    if (code == kAbortCode) abort();
+    exit(code);
+}
+
 void fatal(const char* fmt, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    log_va(EVENT_LOG_ERR, false, fmt, ap);
     va_end(ap);
-    emit(EVENT_LOG_ERR, buf);
-    // libevent's code for internal assertion failures; a fatal callback that returns is
-    // not allowed to let the program continue.
-    constexpr int kAbortCode = int(0xdeaddead);
-    if (g_fatal_cb) {
-        g_fatal_cb(kAbortCode);
-        exit(kAbortCode);
-    }
-    abort();
+    exit_with(kAbortCode);
 }
 
 void debug_note_setup(const event* ev) {
@@ -206,18 +214,33 @@ VIGIL_EXPORT char* event_mm_strdup_(const char* s) {
     return mm_strdup(s);
 }
 
-#define VIGIL_LOG_ENTRY(name, severity, with_errno) \
-    VIGIL_EXPORT void name(const char* fmt, ...) {  \
-        va_list ap;                                 \
-        va_start(ap, fmt);                          \
-        log_va(severity, with_errno, fmt, ap);      \
-        va_end(ap);                                 \
+// The socket variants report errno too: on POSIX a socket's error is errno.
+#define VIGIL_LOG_ENTRY(name, params, severity, with_errno) \
+    VIGIL_EXPORT void name params {                         \
+        va_list ap;                                         \
+        va_start(ap, fmt);                                  \
+        log_va(severity, with_errno, fmt, ap);              \
+        va_end(ap);                                         \
     }
-VIGIL_LOG_ENTRY(event_warn, EVENT_LOG_WARN, true)
-VIGIL_LOG_ENTRY(event_warnx, EVENT_LOG_WARN, false)
-VIGIL_LOG_ENTRY(event_msgx, EVENT_LOG_MSG, false)
-VIGIL_LOG_ENTRY(event_debugx_, EVENT_LOG_DEBUG, false)
+VIGIL_LOG_ENTRY(event_warn, (const char* fmt, ...), EVENT_LOG_WARN, true)
+VIGIL_LOG_ENTRY(event_warnx, (const char* fmt, ...), EVENT_LOG_WARN, false)
+VIGIL_LOG_ENTRY(event_msgx, (const char* fmt, ...), EVENT_LOG_MSG, false)
+VIGIL_LOG_ENTRY(event_debugx_, (const char* fmt, ...), EVENT_LOG_DEBUG, false)
+VIGIL_LOG_ENTRY(event_sock_warn, (evutil_socket_t, const char* fmt, ...), EVENT_LOG_WARN, true)
 #undef VIGIL_LOG_ENTRY
+
+#define VIGIL_ERR_ENTRY(name, params, with_errno) \
+    [[noreturn]] VIGIL_EXPORT void name params {  \
+        va_list ap;                               \
+        va_start(ap, fmt);                        \
+        log_va(EVENT_LOG_ERR, with_errno, fmt, ap); \
+        va_end(ap);                               \
+        exit_with(eval);                          \
+    }
+VIGIL_ERR_ENTRY(event_err, (int eval, const char* fmt, ...), true)
+VIGIL_ERR_ENTRY(event_errx, (int eval, const char* fmt, ...), false)
+VIGIL_ERR_ENTRY(event_sock_err, (int eval, evutil_socket_t, const char* fmt, ...), true)
+#undef VIGIL_ERR_ENTRY
 
 VIGIL_EXPORT void event_debug_unassign(struct event* ev) {
     if (!ev) return;

@@ -7,7 +7,11 @@
 // What a failed call has already removed, and which outputs it has already written,
 // follow libevent 2.1.12 exactly (tests/rpc/tag_test.cpp pins each case against it):
 // the unmarshal functions take the tag and the length off first and check afterwards.
-// Where libevent would crash (a NULL buffer or output) vigil logs and returns -1.
+// vigil differs where libevent would crash or corrupt data, and says why in the log: a
+// NULL buffer is refused at once; a NULL output at the point libevent would write
+// through it (so a call that fails earlier fails exactly as libevent's does); a buffer
+// passed as both source and destination; and a buffer whose start is frozen, from which
+// libevent silently fails to remove what it read and then misreads what follows.
 #include <event2/buffer.h>
 #include <event2/tag.h>
 
@@ -16,8 +20,6 @@
 #include <cstring>
 
 #include "core/core_exports.h"
-
-#define VIGIL_EXTRA_EXPORT __attribute__((visibility("default")))
 
 namespace {
 
@@ -33,8 +35,21 @@ struct Front {
     unsigned char bytes[24];
     size_t size = 0;
     explicit Front(evbuffer* b, size_t want = sizeof bytes) {
-        const ev_ssize_t n = evbuffer_copyout(b, bytes, want < sizeof bytes ? want : sizeof bytes);
-        size = n > 0 ? size_t(n) : 0;
+        if (want > sizeof bytes) want = sizeof bytes;
+        const ev_ssize_t n = evbuffer_copyout(b, bytes, want);
+        if (n >= 0) {
+            size = size_t(n);
+            return;
+        }
+        // evbuffer_copyout refuses a buffer whose start is frozen; libevent's pullup, and
+        // evbuffer_peek, read it all the same.
+        evbuffer_iovec v[sizeof bytes];  // an extent holds at least one byte
+        const int extents = evbuffer_peek(b, ev_ssize_t(want), nullptr, v, int(sizeof bytes));
+        for (int i = 0; i < extents && i < int(sizeof bytes) && size < want; ++i) {
+            const size_t k = v[i].iov_len < want - size ? v[i].iov_len : want - size;
+            memcpy(bytes + size, v[i].iov_base, k);
+            size += k;
+        }
     }
 };
 
@@ -94,18 +109,19 @@ int decode_number(const unsigned char* p, size_t avail, int max_nibbles, uint64_
     return int(n);
 }
 
-// Reads a tag, or a number, at the front of b and removes it.
-int take_tag(evbuffer* b, uint32_t* tag) {
-    Front f(b, kMaxTagBytes);
-    const int n = decode_tag(f.bytes, f.size, tag);
-    if (n > 0) evbuffer_drain(b, size_t(n));
-    return n;
+bool refuse(const char* func, const char* what) {
+    event_warnx("%s: %s", func, what);
+    return true;
 }
-int take_number(evbuffer* b, int max_nibbles, uint64_t* v) {
-    Front f(b, kMaxNumberBytes);
-    const int n = decode_number(f.bytes, f.size, max_nibbles, v);
-    if (n > 0) evbuffer_drain(b, size_t(n));
-    return n;
+// Refuses a NULL argument: true (and a log message) if p is NULL.
+#define VIGIL_REFUSE_NULL(p) (!(p) && refuse(__func__, #p " is NULL"))
+
+// Removes n bytes from the front of b. Fails, with a log message, if the buffer's start
+// is frozen: libevent ignores that failure and goes on reading the same bytes again.
+bool take(evbuffer* b, size_t n, const char* func) {
+    if (evbuffer_drain(b, n) == 0) return true;
+    refuse(func, "cannot remove from a buffer whose start is frozen");
+    return false;
 }
 
 // Appends one record; a small payload goes in the same evbuffer_add as its header.
@@ -154,53 +170,65 @@ Header parse_header(const Front& f) {
 // Removes a record's header from b and returns its payload length, or -1 when the header
 // is malformed (a readable tag is removed all the same) or the payload is not all there
 // (the header is removed).
-int take_header(evbuffer* b, const Header& h, uint32_t* ptag) {
+int take_header(evbuffer* b, const Header& h, uint32_t* ptag, const char* func) {
     if (h.tag_bytes < 0) return -1;
     if (ptag) *ptag = h.tag;
     if (h.len_bytes < 0) {
-        evbuffer_drain(b, size_t(h.tag_bytes));
+        take(b, size_t(h.tag_bytes), func);
         return -1;
     }
     const size_t after = evbuffer_get_length(b) - h.size();
-    evbuffer_drain(b, h.size());
+    if (!take(b, h.size(), func)) return -1;
+    // The length is returned as an int; libevent refuses longer payloads too.
     if (h.len > uint64_t(INT_MAX) || after < h.len) return -1;
     return int(h.len);
 }
 
-int take_header(evbuffer* b, uint32_t* ptag) {
-    return take_header(b, parse_header(Front(b)), ptag);
+int take_header(evbuffer* b, uint32_t* ptag, const char* func) {
+    return take_header(b, parse_header(Front(b)), ptag, func);
 }
 
 // A record holding one integer: unlike the other records, a tag that differs fails
 // before the length is read. The integer is read from what follows the header and
 // stored even when it runs past the payload, which then fails the call.
 template <class T>
-int take_integer_record(evbuffer* b, uint32_t need_tag, T* out) {
+int take_integer_record(evbuffer* b, uint32_t need_tag, T* out, const char* func) {
     const Front f(b);
     const Header h = parse_header(f);
     if (h.tag_bytes < 0) return -1;
     if (h.tag != need_tag || h.len_bytes < 0) {
-        evbuffer_drain(b, size_t(h.tag_bytes));
+        take(b, size_t(h.tag_bytes), func);
         return -1;
     }
     const size_t after = evbuffer_get_length(b) - h.size();
     if (after < h.len) {
-        evbuffer_drain(b, h.size());
+        take(b, h.size(), func);
         return -1;
     }
     uint64_t v;
     const int n = decode_number(f.bytes + h.size(), f.size - h.size(), int(2 * sizeof(T)), &v);
-    if (n > 0) *out = T(v);
-    evbuffer_drain(b, h.size() + size_t(h.len));
+    if (n > 0) {
+        if (!out) {
+            take(b, h.size(), func);
+            refuse(func, "pinteger is NULL");
+            return -1;
+        }
+        *out = T(v);
+    }
+    if (!take(b, h.size() + size_t(h.len), func)) return -1;
     return (n < 0 || uint64_t(n) > h.len) ? -1 : n;
 }
 
 // The two numbers of a timeval payload of len bytes, from the front bytes after the
 // header. tv_sec is stored even if tv_usec then fails.
-int read_timeval(const Front& f, size_t at, size_t len, timeval* tv) {
+int read_timeval(const Front& f, size_t at, size_t len, timeval* tv, const char* func) {
     uint64_t v;
     const int n1 = decode_number(f.bytes + at, f.size - at, kNibbles32, &v);
     if (n1 < 0) return -1;
+    if (!tv) {
+        refuse(func, "ptv is NULL");
+        return -1;
+    }
     tv->tv_sec = time_t(uint32_t(v));
     const int n2 = decode_number(f.bytes + at + size_t(n1), f.size - at - size_t(n1), kNibbles32, &v);
     if (n2 < 0) return -1;
@@ -208,21 +236,15 @@ int read_timeval(const Front& f, size_t at, size_t len, timeval* tv) {
     return size_t(n1 + n2) > len ? -1 : 0;
 }
 
-bool refuse(const char* func, const char* what) {
-    event_warnx("%s: %s is NULL", func, what);
-    return true;
-}
-#define VIGIL_REFUSE_NULL(p) (!(p) && refuse(__func__, #p))
-
 }  // namespace
 
 extern "C" {
 
 // Not in tag.h, but exported by libevent (code generated for evrpc calls them).
-VIGIL_EXTRA_EXPORT int evtag_encode_tag(struct evbuffer* evbuf, ev_uint32_t tag);
-VIGIL_EXTRA_EXPORT int evtag_decode_tag(ev_uint32_t* ptag, struct evbuffer* evbuf);
-VIGIL_EXTRA_EXPORT int evtag_decode_int(ev_uint32_t* pnumber, struct evbuffer* evbuf);
-VIGIL_EXTRA_EXPORT int evtag_decode_int64(ev_uint64_t* pnumber, struct evbuffer* evbuf);
+EVENT2_EXPORT_SYMBOL int evtag_encode_tag(struct evbuffer* evbuf, ev_uint32_t tag);
+EVENT2_EXPORT_SYMBOL int evtag_decode_tag(ev_uint32_t* ptag, struct evbuffer* evbuf);
+EVENT2_EXPORT_SYMBOL int evtag_decode_int(ev_uint32_t* pnumber, struct evbuffer* evbuf);
+EVENT2_EXPORT_SYMBOL int evtag_decode_int64(ev_uint64_t* pnumber, struct evbuffer* evbuf);
 
 void evtag_init(void) {}
 
@@ -237,14 +259,16 @@ int evtag_encode_tag(struct evbuffer* evbuf, ev_uint32_t tag) {
 int evtag_decode_tag(ev_uint32_t* ptag, struct evbuffer* evbuf) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
     uint32_t tag;
-    const int n = take_tag(evbuf, &tag);
-    if (n > 0 && ptag) *ptag = tag;
+    const Front f(evbuf, kMaxTagBytes);
+    const int n = decode_tag(f.bytes, f.size, &tag);
+    if (n < 0 || !take(evbuf, size_t(n), __func__)) return -1;
+    if (ptag) *ptag = tag;
     return n;
 }
 
 int evtag_peek(struct evbuffer* evbuf, ev_uint32_t* ptag) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
-    Front f(evbuf, kMaxTagBytes);
+    const Front f(evbuf, kMaxTagBytes);
     uint32_t tag;
     const int n = decode_tag(f.bytes, f.size, &tag);
     if (n > 0 && ptag) *ptag = tag;
@@ -262,17 +286,21 @@ void evtag_encode_int64(struct evbuffer* evbuf, ev_uint64_t number) {
 }
 
 int evtag_decode_int(ev_uint32_t* pnumber, struct evbuffer* evbuf) {
-    if (VIGIL_REFUSE_NULL(pnumber) || VIGIL_REFUSE_NULL(evbuf)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
+    const Front f(evbuf, kMaxNumberBytes);
     uint64_t v;
-    if (take_number(evbuf, kNibbles32, &v) < 0) return -1;
+    const int n = decode_number(f.bytes, f.size, kNibbles32, &v);
+    if (n < 0 || VIGIL_REFUSE_NULL(pnumber) || !take(evbuf, size_t(n), __func__)) return -1;
     *pnumber = uint32_t(v);
     return 0;
 }
 
 int evtag_decode_int64(ev_uint64_t* pnumber, struct evbuffer* evbuf) {
-    if (VIGIL_REFUSE_NULL(pnumber) || VIGIL_REFUSE_NULL(evbuf)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
+    const Front f(evbuf, kMaxNumberBytes);
     uint64_t v;
-    if (take_number(evbuf, kNibbles64, &v) < 0) return -1;
+    const int n = decode_number(f.bytes, f.size, kNibbles64, &v);
+    if (n < 0 || VIGIL_REFUSE_NULL(pnumber) || !take(evbuf, size_t(n), __func__)) return -1;
     *pnumber = v;
     return 0;
 }
@@ -284,6 +312,9 @@ void evtag_marshal(struct evbuffer* evbuf, ev_uint32_t tag, const void* data, ev
 
 void evtag_marshal_buffer(struct evbuffer* evbuf, ev_uint32_t tag, struct evbuffer* data) {
     if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(data)) return;
+    // libevent writes a length that counts the record's own header, then cannot move the
+    // payload into itself.
+    if (data == evbuf && refuse(__func__, "data is the destination buffer itself")) return;
     const size_t len = evbuffer_get_length(data);
     if (len > UINT32_MAX) {
         // libevent writes the length cut to 32 bits and the whole payload: a corrupt record.
@@ -322,86 +353,89 @@ void evtag_marshal_timeval(struct evbuffer* evbuf, ev_uint32_t tag, struct timev
 
 int evtag_unmarshal_header(struct evbuffer* evbuf, ev_uint32_t* ptag) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
-    return take_header(evbuf, ptag);
+    return take_header(evbuf, ptag, __func__);
 }
 
 int evtag_unmarshal(struct evbuffer* src, ev_uint32_t* ptag, struct evbuffer* dst) {
-    if (VIGIL_REFUSE_NULL(src) || VIGIL_REFUSE_NULL(dst)) return -1;
-    const int len = take_header(src, ptag);
-    if (len < 0) return -1;
+    if (VIGIL_REFUSE_NULL(src)) return -1;
+    // libevent appends the payload to the same buffer, then removes it from the front.
+    if (src == dst && refuse(__func__, "src and dst are the same buffer")) return -1;
+    const int len = take_header(src, ptag, __func__);
+    if (len < 0 || VIGIL_REFUSE_NULL(dst)) return -1;
     return evbuffer_remove_buffer(src, dst, size_t(len)) == len ? len : -1;
 }
 
 // The record's whole size (tag, length and payload), without removing anything.
 int evtag_peek_length(struct evbuffer* evbuf, ev_uint32_t* plength) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(plength)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
     const Header h = parse_header(Front(evbuf));
-    if (h.len_bytes < 0) return -1;
+    if (h.len_bytes < 0 || VIGIL_REFUSE_NULL(plength)) return -1;
     *plength = uint32_t(h.len + h.size());  // wraps as libevent's does
     return 0;
 }
 
 int evtag_payload_length(struct evbuffer* evbuf, ev_uint32_t* plength) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(plength)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
     const Header h = parse_header(Front(evbuf));
-    if (h.len_bytes < 0) return -1;
+    if (h.len_bytes < 0 || VIGIL_REFUSE_NULL(plength)) return -1;
     *plength = uint32_t(h.len);
     return 0;
 }
 
 int evtag_consume(struct evbuffer* evbuf) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
-    const int len = take_header(evbuf, nullptr);
-    if (len < 0) return -1;
-    evbuffer_drain(evbuf, size_t(len));
+    const int len = take_header(evbuf, nullptr, __func__);
+    if (len < 0 || !take(evbuf, size_t(len), __func__)) return -1;
     return 0;
 }
 
 int evtag_unmarshal_int(struct evbuffer* evbuf, ev_uint32_t need_tag, ev_uint32_t* pinteger) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(pinteger)) return -1;
-    return take_integer_record(evbuf, need_tag, pinteger);
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
+    return take_integer_record(evbuf, need_tag, pinteger, __func__);
 }
 
 int evtag_unmarshal_int64(struct evbuffer* evbuf, ev_uint32_t need_tag, ev_uint64_t* pinteger) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(pinteger)) return -1;
-    return take_integer_record(evbuf, need_tag, pinteger);
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
+    return take_integer_record(evbuf, need_tag, pinteger, __func__);
 }
 
 int evtag_unmarshal_fixed(struct evbuffer* src, ev_uint32_t need_tag, void* data, size_t len) {
-    if (VIGIL_REFUSE_NULL(src) || (len && VIGIL_REFUSE_NULL(data))) return -1;
+    if (VIGIL_REFUSE_NULL(src)) return -1;
     uint32_t tag;
-    const int got = take_header(src, &tag);
-    if (got < 0 || tag != need_tag || size_t(got) != len) return -1;
+    const int got = take_header(src, &tag, __func__);
+    if (got < 0 || tag != need_tag || size_t(got) != len || (len && VIGIL_REFUSE_NULL(data))) return -1;
     evbuffer_remove(src, data, len);
     return 0;
 }
 
 int evtag_unmarshal_string(struct evbuffer* evbuf, ev_uint32_t need_tag, char** pstring) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(pstring)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
     uint32_t tag;
-    const int len = take_header(evbuf, &tag);
-    if (len < 0 || tag != need_tag) return -1;
-    char* s = static_cast<char*>(event_mm_malloc_(size_t(len) + 1));
+    const int len = take_header(evbuf, &tag, __func__);
+    if (len < 0 || tag != need_tag || VIGIL_REFUSE_NULL(pstring)) return -1;
+    // libevent adds the NUL's byte in an int, so a payload of INT_MAX bytes always fails
+    // as if memory had run out; so does vigil's.
+    char* s = len < INT_MAX ? static_cast<char*>(event_mm_malloc_(size_t(len) + 1)) : nullptr;
+    *pstring = s;
     if (!s) {
-        event_warn("%s: cannot allocate %d bytes", __func__, len + 1);
+        event_warn("%s: cannot allocate %zu bytes", __func__, size_t(len) + 1);
         return -1;
     }
     evbuffer_remove(evbuf, s, size_t(len));
     s[len] = '\0';
-    *pstring = s;
     return 0;
 }
 
 // The whole record goes, whether the tag matches or not.
 int evtag_unmarshal_timeval(struct evbuffer* evbuf, ev_uint32_t need_tag, struct timeval* ptv) {
-    if (VIGIL_REFUSE_NULL(evbuf) || VIGIL_REFUSE_NULL(ptv)) return -1;
+    if (VIGIL_REFUSE_NULL(evbuf)) return -1;
     const Front f(evbuf);
     const Header h = parse_header(f);
     uint32_t tag;
-    const int len = take_header(evbuf, h, &tag);
+    const int len = take_header(evbuf, h, &tag, __func__);
     if (len < 0) return -1;
-    const int result = tag == need_tag ? read_timeval(f, h.size(), size_t(len), ptv) : -1;
-    evbuffer_drain(evbuf, size_t(len));
+    const int result = tag == need_tag ? read_timeval(f, h.size(), size_t(len), ptv, __func__) : -1;
+    if (!take(evbuf, size_t(len), __func__)) return -1;
     return result;
 }
 

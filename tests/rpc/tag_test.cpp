@@ -29,6 +29,7 @@ void* event_mm_malloc_(size_t n);
 void event_mm_free_(void* p);
 char* event_mm_strdup_(const char* s);
 void event_warnx(const char* fmt, ...);
+void event_debugx_(const char* fmt, ...);
 }
 
 namespace {
@@ -486,7 +487,9 @@ TEST(TagUnmarshal, StringIsNulTerminatedAndMayHoldNul) {
 
   Buf empty;
   evtag_marshal_string(empty, 1, "");
+  s = nullptr;
   ASSERT_EQ(evtag_unmarshal_string(empty, 1, &s), 0);
+  ASSERT_NE(s, nullptr);
   EXPECT_STREQ(s, "");
   free(s);
 }
@@ -595,6 +598,159 @@ TEST(TagUnmarshal, ARecordSequenceReadsBackAcrossChunks) {
   evtag_init();  // a no-op kept for old programs
 }
 
+// The longest headers: a 5-byte tag and a 5-byte length (a payload of 2^28 bytes or more,
+// mostly a reference to memory no reader may touch), then an int64 of 9 bytes or a
+// timeval of two 5-byte numbers, all of which a reader must see.
+TEST(TagUnmarshal, RecordsWithTheLongestHeaders) {
+  static char never_read[64];
+  const uint32_t kLen = 1u << 28;
+  {
+    Buf b;
+    evtag_encode_tag(b, 0xffffffffu);
+    evtag_encode_int(b, kLen);
+    Buf number;
+    evtag_encode_int64(number, UINT64_MAX - 1);
+    ASSERT_EQ(number.size(), 9u);
+    b.add(number.bytes());
+    ASSERT_EQ(evbuffer_add_reference(b, never_read, kLen - 9, nullptr, nullptr), 0);
+    ASSERT_EQ(b.size(), 10u + kLen);
+    ev_uint64_t v = 0;
+    EXPECT_EQ(evtag_unmarshal_int64(b, 0xffffffffu, &v), 9);
+    EXPECT_EQ(v, UINT64_MAX - 1);
+    EXPECT_EQ(b.size(), 0u);
+  }
+  {
+    Buf b;
+    evtag_encode_tag(b, 0xfffffffeu);
+    evtag_encode_int(b, kLen);
+    evtag_encode_int(b, 0xfedcba98u);
+    evtag_encode_int(b, 0x89abcdefu);
+    ASSERT_EQ(evbuffer_add_reference(b, never_read, kLen - 10, nullptr, nullptr), 0);
+    timeval tv{};
+    EXPECT_EQ(evtag_unmarshal_timeval(b, 0xfffffffeu, &tv), 0);
+    EXPECT_EQ(tv.tv_sec, time_t(0xfedcba98u));
+    EXPECT_EQ(tv.tv_usec, suseconds_t(0x89abcdefu));
+    EXPECT_EQ(b.size(), 0u);
+  }
+}
+
+// evtag_peek_length adds header and payload lengths in 32 bits.
+TEST(TagHeader, PeekLengthWrapsAtThirtyTwoBits) {
+  Buf b;
+  evtag_encode_tag(b, 1);
+  evtag_encode_int(b, 0xffffffffu);
+  ev_uint32_t len = 0;
+  EXPECT_EQ(evtag_peek_length(b, &len), 0);
+  EXPECT_EQ(len, 5u);  // 0xffffffff + 6, cut to 32 bits
+  EXPECT_EQ(evtag_payload_length(b, &len), 0);
+  EXPECT_EQ(len, 0xffffffffu);
+}
+
+TEST(TagUnmarshal, Int64FailuresMatchTheThirtyTwoBitOnes) {
+  Buf wrong_tag;
+  evtag_marshal_int64(wrong_tag, 7, 1ULL << 40);
+  ev_uint64_t v = 0;
+  EXPECT_EQ(evtag_unmarshal_int64(wrong_tag, 8, &v), -1);
+  EXPECT_EQ(v, 0u);
+  EXPECT_EQ(wrong_tag.size(), 7u);  // only the tag went
+  Buf past(Bytes{0x07, 0x01, 0x80, 0x00, 0x00, 0x00, 0x01, 0xee});
+  EXPECT_EQ(evtag_unmarshal_int64(past, 7, &v), -1);
+  EXPECT_EQ(v, 1ULL << 32);  // stored, though it runs past the 1-byte payload
+  EXPECT_EQ(past.bytes(), (Bytes{0x00, 0x00, 0x00, 0x01, 0xee}));
+}
+
+// A NULL output that is never written to is harmless in libevent: the call fails the
+// same way and takes the same bytes with and without it.
+TEST(TagUnmarshal, NullOutputsOfRecordsThatFailEarlyChangeNothing) {
+  const Bytes rec{0x07, 0x02, 0xaa, 0xbb, 0xcc};
+  {
+    Buf b(rec);
+    EXPECT_EQ(evtag_unmarshal_int(b, 8, nullptr), -1);
+    EXPECT_EQ(b.bytes(), (Bytes{0x02, 0xaa, 0xbb, 0xcc}));
+    Buf c(rec);
+    EXPECT_EQ(evtag_unmarshal_int64(c, 8, nullptr), -1);
+    EXPECT_EQ(c.size(), 4u);
+  }
+  {
+    Buf b(Bytes{0x07, 0x02, 0x90, 0xbb, 0xcc});  // ten digits: no number
+    EXPECT_EQ(evtag_unmarshal_int(b, 7, nullptr), -1);
+    EXPECT_EQ(b.bytes(), Bytes{0xcc});
+  }
+  {
+    Buf b(rec);
+    EXPECT_EQ(evtag_unmarshal_string(b, 8, nullptr), -1);
+    EXPECT_EQ(b.size(), 3u);
+    Buf c(rec);
+    EXPECT_EQ(evtag_unmarshal_timeval(c, 8, nullptr), -1);
+    EXPECT_EQ(c.bytes(), Bytes{0xcc});
+    Buf d(rec);
+    EXPECT_EQ(evtag_unmarshal_fixed(d, 8, nullptr, 2), -1);
+    EXPECT_EQ(d.size(), 3u);
+    Buf e(Bytes{0x07, 0x05, 0xaa, 0xbb, 0xcc});
+    EXPECT_EQ(evtag_unmarshal(e, nullptr, nullptr), -1);
+    EXPECT_EQ(e.size(), 3u);
+    Buf f(Bytes{0x87});
+    EXPECT_EQ(evtag_peek_length(f, nullptr), -1);
+    EXPECT_EQ(evtag_payload_length(f, nullptr), -1);
+    EXPECT_EQ(evtag_decode_int(nullptr, f), -1);
+    EXPECT_EQ(f.size(), 1u);
+  }
+}
+
+// A buffer whose start is frozen (a bufferevent pair's output, say) can still be read.
+TEST(TagHeader, FrozenStartCanBePeekedAt) {
+  Buf b(Bytes{0x07, 0x02, 0xaa, 0xbb, 0xcc});
+  ASSERT_EQ(evbuffer_freeze(b, 1), 0);
+  ev_uint32_t tag = 0, len = 0;
+  EXPECT_EQ(evtag_peek(b, &tag), 1);
+  EXPECT_EQ(tag, 7u);
+  EXPECT_EQ(evtag_peek_length(b, &len), 0);
+  EXPECT_EQ(len, 4u);
+  EXPECT_EQ(evtag_payload_length(b, &len), 0);
+  EXPECT_EQ(len, 2u);
+  EXPECT_EQ(b.size(), 5u);
+}
+
+int g_fail_size = -1;
+void* malloc_failing_one_size(size_t n) { return int(n) == g_fail_size ? nullptr : malloc(n); }
+
+TEST(TagMemory, AFailedStringAllocationStoresNull) {
+  event_set_mem_functions(malloc_failing_one_size, realloc, free);
+  g_fail_size = 6;
+  Buf b;
+  evtag_marshal_string(b, 1, "abcde");
+  char* s = reinterpret_cast<char*>(&g_fail_size);
+  EXPECT_EQ(evtag_unmarshal_string(b, 1, &s), -1);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_EQ(b.size(), 5u);  // the header went, the payload stays
+  g_fail_size = -1;
+  event_set_mem_functions(malloc, realloc, free);
+}
+
+// libevent adds the NUL's byte in an int, so a string of INT_MAX bytes always fails as if
+// memory had run out (the payload is a reference to memory no reader may touch).
+TEST(TagMemory, AStringOfIntMaxBytesFails) {
+  static char never_read[64];
+  Buf b;
+  evtag_encode_tag(b, 1);
+  evtag_encode_int(b, uint32_t(INT_MAX));
+  ASSERT_EQ(evbuffer_add_reference(b, never_read, size_t(INT_MAX), nullptr, nullptr), 0);
+  char* s = reinterpret_cast<char*>(&g_fail_size);
+  EXPECT_EQ(evtag_unmarshal_string(b, 1, &s), -1);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_EQ(b.size(), size_t(INT_MAX));
+}
+
+TEST(TagMemory, DebugMessagesNeedDebugLogging) {
+  vigil_test::LogCapture log;
+  event_debugx_("quiet %d", 1);
+  EXPECT_EQ(log.size(), 0u) << log.dump();
+  event_enable_debug_logging(EVENT_DBG_ALL);
+  event_debugx_("loud %d", 2);
+  event_enable_debug_logging(EVENT_DBG_NONE);
+  EXPECT_TRUE(log.has("loud 2", EVENT_LOG_DEBUG)) << log.dump();
+}
+
 // -------------------------------------------------- core's internal exports ----
 
 int g_mallocs = 0;
@@ -633,44 +789,96 @@ TEST(TagMemory, EventWarnxReachesTheLogCallback) {
 // --------------------------------------------------------- vigil only ----
 
 #ifndef VIGIL_TEST_AGAINST_SYSTEM_LIBEVENT
-// libevent dereferences these; vigil says so and fails.
-TEST(TagBadInput, NullArgumentsFailWithAMessage) {
+// libevent crashes on a NULL buffer; vigil says so and fails, touching nothing.
+TEST(TagBadInput, NullBuffersFailWithAMessage) {
   vigil_test::LogCapture log;
   Buf b(Bytes{0x07, 0x01, 0x01});
   ev_uint32_t u = 0;
   ev_uint64_t u64 = 0;
   char* s = nullptr;
+  timeval tv{};
+  unsigned char out[1];
   EXPECT_EQ(evtag_unmarshal_header(nullptr, &u), -1);
-  EXPECT_EQ(evtag_unmarshal(b, &u, nullptr), -1);
   EXPECT_EQ(evtag_unmarshal(nullptr, &u, b), -1);
   EXPECT_EQ(evtag_peek(nullptr, &u), -1);
-  EXPECT_EQ(evtag_peek_length(b, nullptr), -1);
-  EXPECT_EQ(evtag_payload_length(b, nullptr), -1);
+  EXPECT_EQ(evtag_peek_length(nullptr, &u), -1);
+  EXPECT_EQ(evtag_payload_length(nullptr, &u), -1);
   EXPECT_EQ(evtag_consume(nullptr), -1);
-  EXPECT_EQ(evtag_unmarshal_int(b, 7, nullptr), -1);
+  EXPECT_EQ(evtag_unmarshal_int(nullptr, 7, &u), -1);
   EXPECT_EQ(evtag_unmarshal_int64(nullptr, 7, &u64), -1);
-  EXPECT_EQ(evtag_unmarshal_fixed(b, 7, nullptr, 1), -1);
-  EXPECT_EQ(evtag_unmarshal_string(b, 7, nullptr), -1);
-  EXPECT_EQ(evtag_unmarshal_timeval(b, 7, nullptr), -1);
-  EXPECT_EQ(evtag_decode_int(nullptr, b), -1);
+  EXPECT_EQ(evtag_unmarshal_fixed(nullptr, 7, out, 1), -1);
+  EXPECT_EQ(evtag_unmarshal_string(nullptr, 7, &s), -1);
+  EXPECT_EQ(evtag_unmarshal_timeval(nullptr, 7, &tv), -1);
+  EXPECT_EQ(evtag_decode_int(&u, nullptr), -1);
   EXPECT_EQ(evtag_decode_int64(&u64, nullptr), -1);
   EXPECT_EQ(evtag_decode_tag(&u, nullptr), -1);
-  // Nothing was taken from b by any of them.
-  EXPECT_EQ(b.size(), 3u);
-  EXPECT_EQ(evtag_unmarshal_string(b, 7, &s), 0);
-  free(s);
   evtag_marshal(nullptr, 1, "x", 1);
   evtag_marshal(b, 1, nullptr, 1);
   evtag_marshal_string(b, 1, nullptr);
   evtag_marshal_timeval(b, 1, nullptr);
   evtag_marshal_buffer(b, 1, nullptr);
   evtag_encode_int(nullptr, 1);
+  evtag_encode_int64(nullptr, 1);
   evtag_marshal_int(nullptr, 1, 1);
-  EXPECT_EQ(b.size(), 0u);
-  EXPECT_TRUE(log.has("evtag_unmarshal: dst is NULL", EVENT_LOG_WARN)) << log.dump();
+  evtag_marshal_int64(nullptr, 1, 1);
+  EXPECT_EQ(b.bytes(), (Bytes{0x07, 0x01, 0x01}));
   EXPECT_TRUE(log.has("evtag_marshal_string: string is NULL", EVENT_LOG_WARN)) << log.dump();
   EXPECT_TRUE(log.has("evtag_encode_int: evbuf is NULL", EVENT_LOG_WARN)) << log.dump();
-  EXPECT_EQ(log.count(EVENT_LOG_WARN), 22u);  // one per call above
+  EXPECT_EQ(log.count(EVENT_LOG_WARN), 23u);  // one per call above
+}
+
+// Where libevent would write through a NULL output (and crash), vigil fails with a
+// message instead, having taken what libevent had taken by then.
+TEST(TagBadInput, NullOutputsFailWhereLibeventWouldWriteThem) {
+  vigil_test::LogCapture log;
+  const Bytes rec{0x07, 0x01, 0x01, 0xee};
+  Buf b1(rec);
+  EXPECT_EQ(evtag_unmarshal_int(b1, 7, nullptr), -1);
+  EXPECT_EQ(b1.bytes(), (Bytes{0x01, 0xee}));
+  Buf b2(rec);
+  EXPECT_EQ(evtag_unmarshal_string(b2, 7, nullptr), -1);
+  EXPECT_EQ(b2.bytes(), (Bytes{0x01, 0xee}));
+  Buf b3(rec);
+  EXPECT_EQ(evtag_unmarshal_fixed(b3, 7, nullptr, 1), -1);
+  EXPECT_EQ(b3.bytes(), (Bytes{0x01, 0xee}));
+  Buf b4(rec);
+  EXPECT_EQ(evtag_unmarshal(b4, nullptr, nullptr), -1);
+  EXPECT_EQ(b4.bytes(), (Bytes{0x01, 0xee}));
+  Buf b5(rec);
+  EXPECT_EQ(evtag_unmarshal_timeval(b5, 7, nullptr), -1);
+  EXPECT_EQ(b5.bytes(), Bytes{0xee});  // a timeval record always goes whole
+  Buf b6(rec);
+  EXPECT_EQ(evtag_peek_length(b6, nullptr), -1);
+  EXPECT_EQ(evtag_payload_length(b6, nullptr), -1);
+  EXPECT_EQ(evtag_decode_int64(nullptr, b6), -1);
+  EXPECT_EQ(b6.bytes(), rec);
+  for (const char* what : {"evtag_unmarshal_int: pinteger is NULL", "evtag_unmarshal_string: pstring is NULL",
+                           "evtag_unmarshal_fixed: data is NULL", "evtag_unmarshal: dst is NULL",
+                           "evtag_unmarshal_timeval: ptv is NULL", "evtag_peek_length: plength is NULL",
+                           "evtag_payload_length: plength is NULL", "evtag_decode_int64: pnumber is NULL"})
+    EXPECT_TRUE(log.has(what, EVENT_LOG_WARN)) << what << "\n" << log.dump();
+}
+
+// libevent reads these and then misbehaves; vigil refuses with a message.
+TEST(TagBadInput, AliasedAndFrozenBuffersAreRefused) {
+  vigil_test::LogCapture log;
+  Buf b(Bytes{'x', 'y', 'z'});
+  evtag_marshal_buffer(b, 9, b);  // libevent: a length counting the header itself
+  EXPECT_EQ(b.bytes(), (Bytes{'x', 'y', 'z'}));
+  Buf r(Bytes{0x07, 0x02, 0xaa, 0xbb, 0xcc});
+  EXPECT_EQ(evtag_unmarshal(r, nullptr, r), -1);  // libevent: the payload moves to the end
+  EXPECT_EQ(r.size(), 5u);
+  // A start that is frozen keeps what was read: libevent reads the tag again as the length.
+  ASSERT_EQ(evbuffer_freeze(r, 1), 0);
+  ev_uint32_t tag = 0;
+  EXPECT_EQ(evtag_unmarshal_header(r, &tag), -1);
+  EXPECT_EQ(evtag_decode_tag(&tag, r), -1);
+  EXPECT_EQ(evtag_consume(r), -1);
+  EXPECT_EQ(r.size(), 5u);
+  EXPECT_TRUE(log.has("data is the destination buffer itself", EVENT_LOG_WARN)) << log.dump();
+  EXPECT_TRUE(log.has("src and dst are the same buffer", EVENT_LOG_WARN)) << log.dump();
+  EXPECT_TRUE(log.has("evtag_decode_tag: cannot remove from a buffer whose start is frozen", EVENT_LOG_WARN))
+      << log.dump();
 }
 
 // libevent writes the length cut to 32 bits in front of the whole payload; vigil
