@@ -219,6 +219,17 @@ int take_integer_record(evbuffer* b, uint32_t need_tag, T* out, const char* func
     return (n < 0 || uint64_t(n) > h.len) ? -1 : n;
 }
 
+// A number with no tag or length around it, removed from the front of b once stored.
+template <class T>
+int take_bare_number(evbuffer* b, T* out, const char* func) {
+    const Front f(b, kMaxNumberBytes);
+    uint64_t v;
+    const int n = decode_number(f.bytes, f.size, int(2 * sizeof(T)), &v);
+    if (n < 0 || (!out && refuse(func, "pnumber is NULL")) || !take(b, size_t(n), func)) return -1;
+    *out = T(v);
+    return 0;
+}
+
 // The two numbers of a timeval payload of len bytes, from the front bytes after the
 // header. tv_sec is stored even if tv_usec then fails.
 int read_timeval(const Front& f, size_t at, size_t len, timeval* tv, const char* func) {
@@ -287,22 +298,12 @@ void evtag_encode_int64(struct evbuffer* evbuf, ev_uint64_t number) {
 
 int evtag_decode_int(ev_uint32_t* pnumber, struct evbuffer* evbuf) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
-    const Front f(evbuf, kMaxNumberBytes);
-    uint64_t v;
-    const int n = decode_number(f.bytes, f.size, kNibbles32, &v);
-    if (n < 0 || VIGIL_REFUSE_NULL(pnumber) || !take(evbuf, size_t(n), __func__)) return -1;
-    *pnumber = uint32_t(v);
-    return 0;
+    return take_bare_number(evbuf, pnumber, __func__);
 }
 
 int evtag_decode_int64(ev_uint64_t* pnumber, struct evbuffer* evbuf) {
     if (VIGIL_REFUSE_NULL(evbuf)) return -1;
-    const Front f(evbuf, kMaxNumberBytes);
-    uint64_t v;
-    const int n = decode_number(f.bytes, f.size, kNibbles64, &v);
-    if (n < 0 || VIGIL_REFUSE_NULL(pnumber) || !take(evbuf, size_t(n), __func__)) return -1;
-    *pnumber = v;
-    return 0;
+    return take_bare_number(evbuf, pnumber, __func__);
 }
 
 void evtag_marshal(struct evbuffer* evbuf, ev_uint32_t tag, const void* data, ev_uint32_t len) {
